@@ -1,0 +1,1 @@
+"""differentiation (under construction)."""

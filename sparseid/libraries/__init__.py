@@ -1,0 +1,1 @@
+"""libraries (under construction)."""

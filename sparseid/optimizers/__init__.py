@@ -1,0 +1,1 @@
+"""optimizers (under construction)."""
