@@ -1,5 +1,22 @@
-"""sparseid: learn the equations of a dynamical system from its measured trajectories."""
+"""sparseid: learn the equations of a dynamical system from its measured trajectories.
+
+sparseid compares three ways to learn dx/dt = f(x) from data: SINDy (sparse regression on a
+library of candidate terms), a linear-matrix fit, and a small MLP vector field trained through
+an ODE solver (a neural ODE), all with one scikit-learn-style contract.
+"""
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+from . import datasets, exceptions, systems
+from .models import DynamicsModel, LinearModel, SINDy, load_model
+
+__all__ = [
+    "DynamicsModel",
+    "LinearModel",
+    "SINDy",
+    "__version__",
+    "datasets",
+    "exceptions",
+    "load_model",
+    "systems",
+]

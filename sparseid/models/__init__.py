@@ -1,1 +1,8 @@
-"""models (under construction)."""
+"""Dynamics models sharing one contract: fit / predict / simulate / score / save."""
+
+from ._base import DynamicsModel
+from ._linear import LinearModel
+from ._persistence import load_model
+from ._sindy import SINDy
+
+__all__ = ["DynamicsModel", "LinearModel", "SINDy", "load_model"]

@@ -1,0 +1,125 @@
+"""The data sets shipped with sparseid.
+
+The CSV files live in the repository's ``datasets/`` folder, which is installed as the package
+``sparseid._datasets``, and are read through :mod:`importlib.resources`, so an installed package
+finds them too. Values are written with 17 significant digits and read back exactly.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .systems import make_lorenz, make_rotating_linear
+
+__all__ = ["CANONICAL", "available", "generate", "load", "read_csv", "write"]
+
+#: How each shipped file is generated: the generator and its arguments.
+CANONICAL = {
+    "lorenz": (make_lorenz, {"n_samples": 10_000, "dt": 0.002, "x0": (-8.0, 8.0, 27.0)}),
+    "rotating_linear": (
+        make_rotating_linear,
+        {"n_samples": 2000, "t_end": 15.0, "x0": (2.0, 0.0)},
+    ),
+}
+
+
+def available():
+    """Names of the shipped data sets.
+
+    Examples
+    --------
+    >>> available()
+    ['lorenz', 'rotating_linear']
+    """
+    return sorted(CANONICAL)
+
+
+def _check_name(name):
+    if name not in CANONICAL:
+        raise ValueError(f"unknown data set {name!r}; known data sets: {available()}")
+
+
+def load(name):
+    """Load a shipped data set as a DataFrame indexed by time ``t``.
+
+    Parameters
+    ----------
+    name : {"lorenz", "rotating_linear"}
+        Which data set.
+
+    Returns
+    -------
+    DataFrame
+        ``lorenz``: 10,000 × 3 (columns ``x, y, z``, dt = 0.002);
+        ``rotating_linear``: 2000 × 2 (columns ``x, y``, t ∈ [0, 15]).
+
+    Examples
+    --------
+    >>> load("rotating_linear").shape
+    (2000, 2)
+    """
+    _check_name(name)
+    source = resources.files("sparseid._datasets").joinpath(f"{name}.csv")
+    with source.open("r") as handle:
+        return read_csv(handle)
+
+
+def read_csv(handle):
+    """Read a data-set CSV (first column ``t``) exactly: every value parses to the float64 written.
+
+    numpy's parser rounds correctly under every pandas version, so this does not depend on which
+    float parser pandas defaults to.
+    """
+    columns = handle.readline().strip().split(",")
+    values = np.loadtxt(handle, delimiter=",", dtype=np.float64, ndmin=2)
+    return pd.DataFrame(
+        values[:, 1:], index=pd.Index(values[:, 0], name=columns[0]), columns=columns[1:]
+    )
+
+
+def generate(name):
+    """Regenerate a shipped data set from its generator (see :data:`CANONICAL`).
+
+    Examples
+    --------
+    >>> generate("rotating_linear").equals(load("rotating_linear"))
+    True
+    """
+    _check_name(name)
+    generator, kwargs = CANONICAL[name]
+    return generator(**kwargs)
+
+
+def write(folder, names=None, *, overwrite=False):
+    """Write the canonical data sets as CSV files into ``folder``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Destination folder (created if missing).
+    names : list of str, optional
+        Which data sets (default: all).
+    overwrite : bool
+        Replace existing files; without it an existing file raises ``FileExistsError``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    folder = Path(folder)
+    names = available() if names is None else list(names)
+    for name in names:
+        _check_name(name)
+    paths = [folder / f"{name}.csv" for name in names]
+    existing = [str(p) for p in paths if p.exists()]
+    if existing and not overwrite:
+        raise FileExistsError(f"{existing} already exist; pass overwrite=True to replace them")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, path in zip(names, paths):
+        generate(name).to_csv(path, float_format="%.17g")
+    return paths

@@ -1,0 +1,495 @@
+"""The contract every dynamics model follows: fit / predict / simulate / score / save.
+
+:class:`DynamicsModel` does everything that does not depend on what the model is: validating
+data through :mod:`sparseid._data`, turning trajectories into regression pairs (states and their
+time derivatives, or consecutive states for maps), control inputs, pandas in and out, simulation
+with blow-up detection and persistence. A model implements a handful of hooks:
+
+``_fit_targets(Z, Y)``
+    Learn ``Y ≈ f(Z)`` from stacked inputs ``Z`` (n, d + m) — states, then control inputs — and
+    targets ``Y`` (n, k).
+``_predict_array(Z)``
+    Evaluate the learned ``f`` on stacked inputs, returning (m, k).
+``_compile()``
+    Return ``(rhs, jacobian)``: fast callables on one input vector (d + m,) giving (k,) and
+    (k, d + m) (``jacobian`` may be None). Called once per ``simulate``; never per step.
+``_fit_trajectories(data, inputs)`` (optional)
+    Override to learn from whole trajectories (the neural ODE); by default the trajectories are
+    turned into regression pairs and handed to ``_fit_targets``.
+``_state_to_json()`` / ``_state_from_json(state)``
+    The fitted state as JSON-compatible values, for :meth:`save` and ``sparseid.load_model``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_is_fitted
+
+from .._data import validate_targets, validate_time, validate_trajectories
+from ._persistence import save_model
+from ._simulate import Box, integrate, iterate_map
+
+__all__ = ["DynamicsModel"]
+
+
+def _looks_like_times(y, X):
+    """PySINDy's positional ``fit(x, t)``: a strictly increasing 1-D y beside a multi-column X."""
+    if not isinstance(y, np.ndarray | list | tuple | pd.Index) or isinstance(X, list | tuple):
+        return False
+    arr = np.asarray(y)
+    if arr.ndim != 1 or arr.dtype.kind not in "fiu" or arr.size < 2:
+        return False
+    shape = np.shape(X)
+    return len(shape) == 2 and shape[1] >= 2 and shape[0] == arr.size and np.all(np.diff(arr) > 0)
+
+
+class DynamicsModel(BaseEstimator):
+    """Base class of sparseid's dynamics models (see the module docstring for the hooks)."""
+
+    #: Whether the model accepts control inputs ``u``.
+    _supports_control = False
+    #: Fewest samples a trajectory must have to be fitted.
+    _min_samples = 2
+    #: Registry of model classes by name, for ``load_model``.
+    _registry: ClassVar[dict] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        DynamicsModel._registry[cls.__name__] = cls
+
+    # ---------------------------------------------------------------------------------------
+    # fitting
+    def fit(self, X, y=None, *, t=None, x_dot=None, u=None, feature_names=None):
+        """Learn the dynamics from trajectories, or regress given targets on the states.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d), DataFrame, or list of them
+            The measured states, one trajectory or a list of them.
+        y : array-like of shape (n,) or (n, k), or list of them, optional
+            Targets to regress on the model's features, usually the known derivatives. When
+            None, the targets are the time derivatives of ``X`` (or the next states, for maps).
+        t : float, array-like, or list of array-like, optional
+            Sampling step or sample times (see :func:`sparseid._data.validate_trajectories`).
+        x_dot : array-like, optional
+            Alias of ``y`` (PySINDy's name).
+        u : array-like, DataFrame, or list of them, optional
+            Control inputs, sampled like ``X`` (models that support them).
+        feature_names : list of str, optional
+            Variable names for array input.
+
+        Returns
+        -------
+        self
+        """
+        y = self._resolve_targets(X, y, x_dot)
+        data = validate_trajectories(
+            X,
+            t,
+            estimator=self,
+            reset=True,
+            min_samples=self._min_samples,
+            feature_names=feature_names,
+        )
+        inputs = self._validate_inputs(u, data, fitting=True)
+        self.variable_names_ = list(data.names)
+        self.time_step_ = data.step
+        self._fitted_on_frame = data.from_frame
+        stacked = data.stacked()
+        self.training_range_ = np.vstack([stacked.min(axis=0), stacked.max(axis=0)])
+        if y is None:
+            self._targets_1d = False
+            self.target_names_ = self._derivative_names()
+            self._fit_trajectories(data, inputs)
+        else:
+            targets, self._targets_1d = validate_targets(y, data)
+            self.target_names_ = self._given_target_names(y, targets[0].shape[1])
+            self._fit_targets(self._stack_inputs(data.x, inputs), np.concatenate(targets))
+        return self
+
+    def _resolve_targets(self, X, y, x_dot):
+        if x_dot is not None and y is not None:
+            raise ValueError("pass the targets either as y or as x_dot, not both")
+        y = x_dot if y is None else y
+        if isinstance(y, numbers.Number) and not isinstance(y, bool):
+            raise TypeError(
+                f"y={y!r} is a number, not a target array: to give the sampling step, "
+                f"pass it by name, as in fit(X, t={y!r})"
+            )
+        if _looks_like_times(y, X):
+            raise TypeError(
+                "y is a strictly increasing 1-D array beside a multi-column X: it looks like the "
+                "sample times (PySINDy's positional fit(x, t)). Pass times by name: fit(X, t=t)"
+            )
+        return y
+
+    def _derivative_names(self):
+        return [f"{v}[k+1]" if self._is_map else f"{v}'" for v in self.variable_names_]
+
+    @staticmethod
+    def _given_target_names(y, k):
+        first = y[0] if isinstance(y, list | tuple) and len(y) and hasattr(y[0], "shape") else y
+        if isinstance(first, pd.DataFrame):
+            return [str(c) for c in first.columns]
+        if isinstance(first, pd.Series) and first.name is not None:
+            return [str(first.name)]
+        return [f"y{i}" for i in range(k)]
+
+    @property
+    def _is_map(self):
+        return bool(getattr(self, "discrete_time", False))
+
+    def _validate_inputs(self, u, data, *, fitting):
+        """Control inputs as a list of (n_i, m) arrays (empty arrays when there are none)."""
+        if fitting:
+            self.n_control_features_ = 0
+            self.control_names_ = []
+        expected = self.n_control_features_
+        if u is None:
+            if expected:
+                raise ValueError(
+                    f"this model was fitted with {expected} control input(s) "
+                    f"{self.control_names_}: pass u="
+                )
+            return [np.empty((len(x), 0)) for x in data.x]
+        if not self._supports_control:
+            raise ValueError(f"{type(self).__name__} does not support control inputs u")
+        if not fitting and not expected:
+            raise ValueError("this model was fitted without control inputs: do not pass u")
+        if isinstance(u, np.ndarray) and u.ndim == 1:
+            u = u.reshape(-1, 1)
+        udata = validate_trajectories(u, None, name="u")
+        if udata.n_trajectories != data.n_trajectories:
+            raise ValueError(
+                f"u has {udata.n_trajectories} trajectories but X has {data.n_trajectories}"
+            )
+        for k, (uk, xk) in enumerate(zip(udata.x, data.x)):
+            if len(uk) != len(xk):
+                where = f"u[{k}]" if data.n_trajectories > 1 else "u"
+                raise ValueError(f"{where} has {len(uk)} rows but X has {len(xk)} samples")
+        if fitting:
+            self.n_control_features_ = udata.n_features
+            self.control_names_ = (
+                udata.names if udata.from_frame else [f"u{i}" for i in range(udata.n_features)]
+            )
+        elif udata.n_features != expected:
+            raise ValueError(
+                f"u has {udata.n_features} columns but the model was fitted with {expected}"
+            )
+        return udata.x
+
+    @staticmethod
+    def _stack_inputs(xs, inputs):
+        return np.concatenate([np.hstack([x, u]) if u.shape[1] else x for x, u in zip(xs, inputs)])
+
+    def _regression_pairs(self, data, inputs):
+        """Stacked inputs Z and targets Y from trajectories: derivatives, or next states."""
+        if self._is_map:
+            Z = self._stack_inputs([x[:-1] for x in data.x], [u[:-1] for u in inputs])
+            Y = np.concatenate([x[1:] for x in data.x])
+            return Z, Y
+        times = data.require_time("differentiate X")
+        method = self._differentiation_method()
+        Y = np.concatenate([method(x, tk) for x, tk in zip(data.x, times)])
+        return self._stack_inputs(data.x, inputs), Y
+
+    def _differentiation_method(self):
+        from ..differentiation import default_differentiation
+
+        method = getattr(self, "differentiation_method", None)
+        return default_differentiation() if method is None else method
+
+    def _fit_trajectories(self, data, inputs):
+        Z, Y = self._regression_pairs(data, inputs)
+        self._fit_targets(Z, Y)
+
+    # ---------------------------------------------------------------------------------------
+    # prediction
+    def predict(self, X, u=None):
+        """Evaluate the learned right-hand side (or regression function) at the states ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, d), DataFrame, or list of them
+            States.
+        u : array-like, optional
+            Control inputs at those states, when the model was fitted with them.
+
+        Returns
+        -------
+        ndarray of shape (m, k) or (m,), DataFrame, or list of them
+            A DataFrame (same index, target names as columns) when ``X`` is one.
+        """
+        check_is_fitted(self)
+        if (
+            u is None
+            and type(X) is np.ndarray
+            and X.dtype == np.float64
+            and X.ndim == 2
+            and X.shape[1] == self.n_features_in_
+            and not self.n_control_features_
+            and not hasattr(self, "feature_names_in_")
+            and np.isfinite(X).all()
+        ):
+            # Lean path for plain float arrays (single states in a loop): what the full
+            # validation would check has been checked above.
+            out = self._predict_array(X)
+            return out[:, 0] if self._targets_1d else out
+        data = validate_trajectories(X, None, estimator=self, reset=False)
+        inputs = self._validate_inputs(u, data, fitting=False)
+        out = self._predict_array(self._stack_inputs(data.x, inputs))
+        pieces = [self._format(piece, data, k) for k, piece in enumerate(data.split(out))]
+        return pieces if isinstance(X, list | tuple) and data.n_trajectories > 1 else pieces[0]
+
+    def _format(self, values, data, k):
+        if self._targets_1d:
+            values = values[:, 0]
+            if data.from_frame:
+                return pd.Series(values, index=data.index[k], name=self.target_names_[0])
+            return values
+        if data.from_frame:
+            return pd.DataFrame(values, index=data.index[k], columns=self.target_names_)
+        return values
+
+    def score(self, X, y=None, *, t=None, x_dot=None, u=None):
+        """Coefficient of determination R² of the predictions against the targets.
+
+        The targets are ``y`` when given, else the time derivatives of ``X`` (computed with
+        the model's differentiation method; the next states for maps). A step ``t`` given to
+        ``fit`` is reused when ``X`` carries no time.
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        y = self._resolve_targets(X, y, x_dot)
+        data = validate_trajectories(X, t, estimator=self, reset=False)
+        if data.t is None and self.time_step_ is not None and not self._is_map:
+            data = validate_trajectories(X, self.time_step_, estimator=self, reset=False)
+        inputs = self._validate_inputs(u, data, fitting=False)
+        if y is None:
+            Z, Y = self._regression_pairs(data, inputs)
+        else:
+            targets, _ = validate_targets(y, data)
+            Z, Y = self._stack_inputs(data.x, inputs), np.concatenate(targets)
+        return float(r2_score(Y, self._predict_array(Z)))
+
+    # ---------------------------------------------------------------------------------------
+    # simulation
+    def simulate(self, x0, t, u=None, **solver):
+        """Simulate the learned dynamics from ``x0``.
+
+        Parameters
+        ----------
+        x0 : array-like of shape (d,), pandas Series or dict
+            Initial state (a Series or dict is matched to the variables by name).
+        t : array-like of shape (n,)
+            Output times (the first is the initial time). For maps (``discrete_time=True``) an
+            int number of steps.
+        u : callable ``u(t)``, or array-like of shape (n, m), optional
+            Control inputs: a function of time, or values on the time grid ``t`` (linearly
+            interpolated between them).
+        **solver
+            Options for ``scipy.integrate.solve_ivp`` (``method``, ``rtol``, ``atol``, ...);
+            defaults: LSODA with rtol = atol = 1e-12.
+
+        Returns
+        -------
+        ndarray of shape (n, d), or DataFrame indexed by ``t`` when fitted on a DataFrame
+
+        Raises
+        ------
+        SimulationError
+            When the state leaves 100 half-widths of its training range, becomes non-finite, or
+            the solver fails; the partial trajectory is in its ``partial`` attribute.
+        """
+        check_is_fitted(self)
+        d = self.n_features_in_
+        if len(self.target_names_) != d:
+            raise ValueError(
+                f"simulate needs one target per state variable: the model has "
+                f"{len(self.target_names_)} targets for {d} variables"
+            )
+        x0 = self._initial_state(x0)
+        rhs, jacobian = self._compile()
+        box = Box(*self.training_range_, self.variable_names_)
+        if self._is_map:
+            n_steps = self._n_steps(t)
+            if u is not None or self.n_control_features_:
+                raise ValueError("simulate of a map with control inputs is not supported")
+            states = self._wrap_error(lambda: iterate_map(rhs, x0, n_steps, box=box), None)
+            index = pd.RangeIndex(n_steps, name="step")
+        else:
+            times = self._times(t)
+            control = self._control_function(u, times)
+            if control is None:
+                f = lambda _t, x: rhs(x)  # noqa: E731
+                jac = None if jacobian is None else (lambda _t, x: jacobian(x))
+            else:
+                m = self.n_control_features_
+                f = lambda _t, x: rhs(np.concatenate([x, control(_t)]))  # noqa: E731
+                jac = (
+                    None
+                    if jacobian is None
+                    else (lambda _t, x: jacobian(np.concatenate([x, control(_t)]))[:, :-m])
+                )
+            states = self._wrap_error(
+                lambda: integrate(f, x0, times, jacobian=jac, box=box, **solver), times
+            )
+            index = pd.Index(times, name="t")
+        if self._fitted_on_frame:
+            return pd.DataFrame(states, index=index, columns=self.variable_names_)
+        return states
+
+    def _wrap_error(self, run, times):
+        from ..exceptions import SimulationError
+
+        try:
+            return run()
+        except SimulationError as err:
+            if self._fitted_on_frame and err.partial is not None:
+                index = (
+                    pd.Index(times[: len(err.partial)], name="t")
+                    if times is not None
+                    else pd.RangeIndex(len(err.partial), name="step")
+                )
+                err.partial = pd.DataFrame(err.partial, index=index, columns=self.variable_names_)
+            raise
+
+    def _initial_state(self, x0):
+        names = self.variable_names_
+        if isinstance(x0, dict | pd.Series):
+            missing = [n for n in names if n not in x0]
+            if missing:
+                raise ValueError(f"x0 lacks the variables {missing}; it must name all of {names}")
+            x0 = [x0[n] for n in names]
+        elif isinstance(x0, pd.DataFrame):
+            if len(x0) != 1:
+                raise ValueError(f"x0 as a DataFrame must have exactly one row, got {len(x0)}")
+            x0 = x0[names].iloc[0]
+        try:
+            arr = np.asarray(x0, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise TypeError(f"x0 must hold numbers, got {x0!r}") from None
+        if arr.size != len(names):
+            raise ValueError(f"x0 has {arr.size} values but the model has {len(names)} variables")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"x0 must be finite, got {arr}")
+        return arr
+
+    @staticmethod
+    def _times(t):
+        if isinstance(t, numbers.Number):
+            raise TypeError(
+                f"t={t!r} is a single number: pass the output times as an array, for example "
+                "np.arange(0, 10, 0.01)"
+            )
+        times = validate_time(t, len(np.atleast_1d(t)))
+        if len(times) < 2:
+            raise ValueError("t must hold at least two times (the start and an output time)")
+        return times
+
+    @staticmethod
+    def _n_steps(t):
+        if isinstance(t, numbers.Integral) and not isinstance(t, bool):
+            n_steps = int(t)
+        else:
+            n_steps = len(np.atleast_1d(t))
+        if n_steps < 1:
+            raise ValueError(f"a map needs at least one step, got t={t!r}")
+        return n_steps
+
+    def _control_function(self, u, times):
+        m = self.n_control_features_
+        if u is None:
+            if m:
+                raise ValueError("this model was fitted with control inputs: pass u= to simulate")
+            return None
+        if not m:
+            raise ValueError("this model was fitted without control inputs: do not pass u")
+        if callable(u):
+
+            def control(s):
+                value = np.atleast_1d(np.asarray(u(s), dtype=np.float64))
+                if value.shape != (m,):
+                    raise ValueError(f"u(t) must return {m} values, got shape {value.shape}")
+                return value
+
+            return control
+        values = np.asarray(u, dtype=np.float64)
+        values = values.reshape(-1, 1) if values.ndim == 1 else values
+        if values.shape != (len(times), m):
+            raise ValueError(
+                f"u must be a callable u(t) or have shape ({len(times)}, {m}) (one row per "
+                f"output time), got {values.shape}"
+            )
+        if not np.all(np.isfinite(values)):
+            raise ValueError("u contains NaN or inf")
+        return lambda s: np.array([np.interp(s, times, col) for col in values.T])
+
+    # ---------------------------------------------------------------------------------------
+    # persistence
+    def save(self, path, *, overwrite=False):
+        """Save the fitted model as versioned JSON; see :func:`sparseid.load_model`.
+
+        Parameters
+        ----------
+        path : str or Path
+            Destination file.
+        overwrite : bool
+            Replace an existing file; without it an existing path raises ``FileExistsError``.
+        """
+        check_is_fitted(self)
+        save_model(self, path, overwrite=overwrite)
+
+    def _base_state(self):
+        state = {
+            "n_features_in": int(self.n_features_in_),
+            "variable_names": self.variable_names_,
+            "target_names": self.target_names_,
+            "control_names": self.control_names_,
+            "n_control_features": int(self.n_control_features_),
+            "time_step": self.time_step_,
+            "training_range": self.training_range_.tolist(),
+            "targets_1d": bool(self._targets_1d),
+            "fitted_on_frame": bool(self._fitted_on_frame),
+        }
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in"] = [str(n) for n in self.feature_names_in_]
+        return state
+
+    def _load_base_state(self, state):
+        self.n_features_in_ = state["n_features_in"]
+        self.variable_names_ = list(state["variable_names"])
+        self.target_names_ = list(state["target_names"])
+        self.control_names_ = list(state["control_names"])
+        self.n_control_features_ = state["n_control_features"]
+        self.time_step_ = state["time_step"]
+        self.training_range_ = np.asarray(state["training_range"], dtype=np.float64)
+        self._targets_1d = state["targets_1d"]
+        self._fitted_on_frame = state["fitted_on_frame"]
+        if "feature_names_in" in state:
+            self.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
+
+    # hooks -------------------------------------------------------------------------------
+    def _fit_targets(self, Z, Y):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _predict_array(self, Z):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _compile(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _state_to_json(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _state_from_json(self, state):  # pragma: no cover - abstract
+        raise NotImplementedError

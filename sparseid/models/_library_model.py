@@ -1,0 +1,189 @@
+"""Models that regress targets on a feature library: the shared core of SINDy and LinearModel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import DynamicsModel
+
+__all__ = ["LibraryModel"]
+
+
+def _format_number(value, precision):
+    return f"{value:.{precision}f}"
+
+
+def format_equation(coefs, names, precision=3):
+    """Readable right-hand side: ``-10.000 x + 10.000 y``; ``0.000`` when every term is zero.
+
+    Examples
+    --------
+    >>> format_equation([1.5, 0.0, -2.0], ["1", "x", "x y"], precision=1)
+    '1.5 - 2.0 x y'
+    """
+    parts = []
+    for c, name in zip(coefs, names):
+        if c == 0:
+            continue
+        text = _format_number(abs(c), precision) + ("" if name == "1" else f" {name}")
+        if not parts:
+            parts.append(("-" if c < 0 else "") + text)
+        else:
+            parts.append(("- " if c < 0 else "+ ") + text)
+    return " ".join(parts) if parts else _format_number(0.0, precision)
+
+
+class LibraryModel(DynamicsModel):
+    """Shared core: Θ(states, inputs) → targets through an optimizer; compiled for speed.
+
+    Subclasses provide ``_make_library()`` and ``_make_optimizer()`` (unfitted estimators).
+    """
+
+    _supports_control = True
+
+    def _make_library(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _make_optimizer(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def _input_names(self):
+        return self.variable_names_ + self.control_names_
+
+    def _fit_targets(self, Z, Y):
+        library = self._make_library()
+        library.fit(Z)
+        theta = library.transform(Z)
+        optimizer = self._make_optimizer()
+        optimizer.fit(theta, Y if Y.shape[1] > 1 else Y[:, 0])
+        coef = np.asarray(optimizer.coef_, dtype=np.float64).reshape(Y.shape[1], -1)
+        if not np.all(np.isfinite(coef)):
+            raise ValueError(
+                f"the optimizer {type(optimizer).__name__} returned non-finite coefficients"
+            )
+        self.feature_library_ = library
+        self.optimizer_ = optimizer
+        self.coef_ = coef
+        stderr = getattr(optimizer, "coef_stderr_", None)
+        self.coef_stderr_ = None if stderr is None else np.asarray(stderr).reshape(coef.shape)
+        self.feature_names_ = [str(n) for n in library.get_feature_names_out(self._input_names)]
+        self._compiled = None
+
+    # compiled evaluation -------------------------------------------------------------------
+    def _compiled_rhs(self):
+        from ..libraries import compile_rhs
+
+        if getattr(self, "_compiled", None) is None:
+            self._compiled = compile_rhs(
+                self.feature_library_.terms_, self.coef_, self.feature_library_.n_features_in_
+            )
+        return self._compiled
+
+    def __getstate__(self):
+        # Generated functions cannot be pickled; they are rebuilt on first use.
+        state = super().__getstate__()
+        state.pop("_compiled", None)
+        return state
+
+    def _predict_array(self, Z):
+        return self._compiled_rhs().rhs_batch(Z)
+
+    def _compile(self):
+        compiled = self._compiled_rhs()
+        return compiled.rhs, compiled.jacobian
+
+    # inspection ----------------------------------------------------------------------------
+    def _lhs(self):
+        if self._targets_1d or self.target_names_ != self._derivative_names():
+            return list(self.target_names_)
+        suffix = "[k+1]" if self._is_map else "'"
+        return [f"({v}){suffix}" for v in self.variable_names_]
+
+    def equations(self, precision=3):
+        """Right-hand sides as strings, one per target, e.g. ``-10.000 x + 10.000 y``."""
+        check_is_fitted(self)
+        return [format_equation(row, self.feature_names_, precision) for row in self.coef_]
+
+    def print(self, lhs=None, precision=3):
+        """Print the learned equations, e.g. ``(x)' = -10.000 x + 10.000 y``.
+
+        Parameters
+        ----------
+        lhs : list of str, optional
+            Left-hand sides (default: ``(x)'`` for each variable ``x``).
+        precision : int
+            Digits after the decimal point.
+        """
+        lhs = self._lhs() if lhs is None else list(lhs)
+        for name, eq in zip(lhs, self.equations(precision)):
+            print(f"{name} = {eq}")
+
+    def coefficients(self):
+        """The coefficient matrix, shape (n_targets, n_terms) (PySINDy's name for ``coef_``)."""
+        check_is_fitted(self)
+        return self.coef_
+
+    def coefficients_frame(self):
+        """Coefficients as a DataFrame: one row per target, one column per library term."""
+        check_is_fitted(self)
+        return pd.DataFrame(self.coef_, index=self._lhs(), columns=self.feature_names_)
+
+    def get_feature_names(self):
+        """Names of the library terms (the columns of ``coef_``)."""
+        check_is_fitted(self)
+        return list(self.feature_names_)
+
+    @property
+    def complexity(self):
+        """Number of nonzero coefficients."""
+        check_is_fitted(self)
+        return int(np.count_nonzero(self.coef_))
+
+    def to_sympy(self):
+        """The right-hand sides as sympy expressions in symbols named after the variables."""
+        check_is_fitted(self)
+        import sympy
+
+        symbols = sympy.symbols(self._input_names)
+        symbols = symbols if isinstance(symbols, tuple | list) else (symbols,)
+        terms = [term.to_sympy(symbols) for term in self.feature_library_.terms_]
+        return [
+            sum((sympy.Float(c) * s for c, s in zip(row, terms) if c != 0), sympy.Integer(0))
+            for row in self.coef_
+        ]
+
+    def latex(self, precision=3):
+        """The equations as one LaTeX ``aligned`` block."""
+        import sympy
+
+        rows = []
+        for lhs, expr in zip(self._lhs(), self.to_sympy()):
+            rounded = expr.xreplace({n: round(n, precision) for n in expr.atoms(sympy.Float)})
+            rows.append(f"{lhs} &= {sympy.latex(rounded)}")
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    # persistence ---------------------------------------------------------------------------
+    def _state_to_json(self):
+        library = self.feature_library_
+        return {
+            "library": library.to_dict(),
+            "library_n_features_in": int(library.n_features_in_),
+            "coef": self.coef_.tolist(),
+            "coef_stderr": None if self.coef_stderr_ is None else self.coef_stderr_.tolist(),
+            "feature_names": self.feature_names_,
+        }
+
+    def _state_from_json(self, state):
+        from ..libraries import library_from_dict
+
+        self.feature_library_ = library_from_dict(
+            state["library"], n_features_in=state["library_n_features_in"]
+        )
+        self.coef_ = np.asarray(state["coef"], dtype=np.float64)
+        stderr = state["coef_stderr"]
+        self.coef_stderr_ = None if stderr is None else np.asarray(stderr, dtype=np.float64)
+        self.feature_names_ = list(state["feature_names"])
+        self._compiled = None

@@ -1,0 +1,85 @@
+"""SINDy: sparse identification of nonlinear dynamics."""
+
+from __future__ import annotations
+
+from sklearn.base import clone
+
+from ._library_model import LibraryModel
+
+__all__ = ["SINDy"]
+
+
+class SINDy(LibraryModel):
+    """Sparse identification of nonlinear dynamics: dx/dt ≈ Θ(x) Ξᵀ with a sparse Ξ.
+
+    The time derivatives of the trajectories (or, with ``y``/``x_dot``, given targets) are
+    regressed on a library Θ of candidate terms by a sparse optimizer; the nonzero
+    coefficients are the learned equations [1]_. With control inputs ``u`` the library is built
+    on the states and the inputs together (SINDYc [2]_).
+
+    Parameters
+    ----------
+    feature_library : library, default=None
+        Candidate terms; None means ``PolynomialLibrary(degree=2)``.
+    differentiation_method : differentiator, default=None
+        How to estimate dx/dt; None means :func:`sparseid.differentiation.default_differentiation`.
+    optimizer : regressor, default=None
+        Any regressor with ``fit(Θ, y)`` and ``coef_`` and no intercept; None means ``STLSQ()``.
+    discrete_time : bool, default=False
+        Learn a map x[k+1] = f(x[k]) instead of a flow; ``simulate`` then iterates it.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_targets, n_terms)
+        The learned coefficients.
+    coef_stderr_ : ndarray of shape (n_targets, n_terms) or None
+        Standard errors of the coefficients (zero off the support), when the optimizer gives them.
+    feature_library_, optimizer_ : estimators
+        The fitted library and optimizer.
+    feature_names_ : list of str
+        Names of the library terms.
+    variable_names_, control_names_, target_names_ : list of str
+        Names of the state variables, control inputs and targets.
+    n_features_in_ : int
+        Number of state variables.
+    feature_names_in_ : ndarray of str
+        Column names, when fitted on a DataFrame.
+
+    References
+    ----------
+    .. [1] S. L. Brunton, J. L. Proctor and J. N. Kutz, "Discovering governing equations from data
+       by sparse identification of nonlinear dynamical systems", PNAS 113 (2016) 3932–3937.
+    .. [2] S. L. Brunton, J. L. Proctor and J. N. Kutz, "Sparse identification of nonlinear
+       dynamics with control (SINDYc)", IFAC-PapersOnLine 49 (2016) 710–715.
+
+    Examples
+    --------
+    >>> from sparseid import SINDy, datasets
+    >>> model = SINDy().fit(datasets.load("lorenz"))
+    >>> model.equations(precision=2)[0]
+    '-10.00 x + 10.00 y'
+    """
+
+    def __init__(
+        self,
+        feature_library=None,
+        differentiation_method=None,
+        optimizer=None,
+        discrete_time=False,
+    ):
+        self.feature_library = feature_library
+        self.differentiation_method = differentiation_method
+        self.optimizer = optimizer
+        self.discrete_time = discrete_time
+
+    def _make_library(self):
+        from ..libraries import PolynomialLibrary
+
+        if self.feature_library is None:
+            return PolynomialLibrary(degree=2)
+        return clone(self.feature_library)
+
+    def _make_optimizer(self):
+        from ..optimizers import STLSQ
+
+        return STLSQ() if self.optimizer is None else clone(self.optimizer)
