@@ -1,0 +1,189 @@
+"""Shared scikit-learn regressor machinery of the optimizers that work on sufficient statistics."""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sparseid.exceptions import IllConditionedWarning
+from sparseid.optimizers._stats import SufficientStatistics
+
+__all__ = ["BaseOptimizer"]
+
+
+class BaseOptimizer(RegressorMixin, BaseEstimator):
+    """Base class of linear regressors fitted from :class:`SufficientStatistics`.
+
+    Subclasses implement ``_check_params`` (raise ``ValueError`` on bad hyper-parameters) and
+    ``_fit_statistics(stats)`` (set ``coef_`` and any other fitted attribute from the
+    statistics). This class turns ``(X, y)`` into statistics (``fit``, ``partial_fit``),
+    computes the standard errors, and provides ``predict`` and ``score``.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_targets, n_features)
+        Coefficients, one row per target (a single row when ``y`` is 1-D).
+    coef_stderr_ : ndarray of shape (n_targets, n_features)
+        Ordinary least-squares standard error of each nonzero coefficient, 0 elsewhere
+        (``inf`` where the support is collinear or has no residual degrees of freedom).
+    stats_ : SufficientStatistics
+        The statistics the coefficients were computed from (accumulated by ``partial_fit``).
+    n_features_in_ : int
+        Number of library columns seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names.
+    """
+
+    def _check_params(self):  # pragma: no cover - overridden
+        pass
+
+    def _fit_statistics(self, stats):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _error(self, message):
+        return ValueError(f"{type(self).__name__}: {message}")
+
+    def _check_nonnegative(self, name, value):
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not ok or not np.isfinite(value) or value < 0:
+            raise self._error(f"{name}={value!r} must be a finite real number >= 0.")
+
+    def _validate(self, X, y, reset):
+        try:
+            X, y = validate_data(
+                self, X, y, reset=reset, multi_output=True, y_numeric=True, dtype=np.float64
+            )
+        except ValueError as exc:
+            raise self._error(str(exc)) from exc
+        return X, y
+
+    def _feature_names(self):
+        return getattr(self, "feature_names_in_", None)
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(self, X, y):
+        """Fit the coefficients to library ``X`` (n_samples, n_features) and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Library matrix Θ; needs at least as many rows as columns.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets, usually the time derivatives.
+
+        Returns
+        -------
+        self : object
+            The fitted optimizer.
+        """
+        self._check_params()
+        X, y = self._validate(X, y, reset=True)
+        n_samples, n_features = X.shape
+        if n_samples < n_features:
+            raise self._error(
+                f"X has {n_samples} sample(s) but {n_features} features; a least-squares fit "
+                "needs at least as many rows as columns (use partial_fit to add rows in chunks)."
+            )
+        self._y_1d = y.ndim == 1
+        return self._fit(SufficientStatistics.from_arrays(X, y))
+
+    def partial_fit(self, X, y):
+        """Add the rows ``(X, y)`` to the statistics and refit from all rows seen so far.
+
+        Chunks may be of any size; the result equals ``fit`` on the stacked rows. Until the
+        chunks hold as many rows as columns, the fit is rank deficient and warns.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of the library matrix.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The matching targets.
+
+        Returns
+        -------
+        self : object
+            The refitted optimizer.
+        """
+        self._check_params()
+        first = not hasattr(self, "stats_")
+        X, y = self._validate(X, y, reset=first)
+        chunk = SufficientStatistics.from_arrays(X, y)
+        if not first and chunk.n_targets != self.stats_.n_targets:
+            raise self._error(
+                f"y has {chunk.n_targets} target(s) but earlier chunks had {self.stats_.n_targets}."
+            )
+        self._y_1d = y.ndim == 1
+        return self._fit(chunk if first else self.stats_ + chunk)
+
+    def fit_statistics(self, stats):
+        """Fit directly from precomputed :class:`SufficientStatistics` (ensembles, Dask).
+
+        Parameters
+        ----------
+        stats : SufficientStatistics
+            Statistics of the library and targets.
+
+        Returns
+        -------
+        self : object
+            The fitted optimizer.
+        """
+        self._check_params()
+        if not isinstance(stats, SufficientStatistics):
+            raise TypeError(
+                f"{type(self).__name__}: stats must be a SufficientStatistics, "
+                f"got {type(stats).__name__}."
+            )
+        self.n_features_in_ = stats.n_features
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_  # left over from an earlier fit on a DataFrame
+        self._y_1d = False
+        return self._fit(stats)
+
+    def _fit(self, stats):
+        zero = stats.zero_columns
+        if zero.size:
+            names = self._feature_names()
+            named = zero.tolist() if names is None else names[zero].tolist()
+            warnings.warn(
+                f"{type(self).__name__}: library columns {named} are identically zero; "
+                "their coefficients are fixed at 0.",
+                IllConditionedWarning,
+                stacklevel=3,
+            )
+        self.stats_ = stats
+        self._fit_statistics(stats)
+        self.coef_stderr_ = stats.stderr(self.coef_)
+        return self
+
+    # -- prediction ------------------------------------------------------------------------
+    def predict(self, X):
+        """Predict targets ``X @ coef_.T``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Library matrix.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            1-D when the optimizer was fitted on a 1-D ``y``.
+        """
+        check_is_fitted(self, "coef_")
+        try:
+            X = validate_data(self, X, reset=False, dtype=np.float64)
+        except ValueError as exc:
+            raise self._error(str(exc)) from exc
+        pred = X @ self.coef_.T
+        return pred[:, 0] if self._y_1d else pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
