@@ -7,7 +7,7 @@ an ODE solver (a neural ODE), all with one scikit-learn-style contract.
 
 __version__ = "0.1.0.dev0"
 
-from . import datasets, exceptions, systems
+from . import datasets, differentiation, exceptions, libraries, optimizers, systems
 from .models import DynamicsModel, LinearModel, SINDy, load_model
 
 __all__ = [
@@ -16,7 +16,10 @@ __all__ = [
     "SINDy",
     "__version__",
     "datasets",
+    "differentiation",
     "exceptions",
+    "libraries",
     "load_model",
+    "optimizers",
     "systems",
 ]

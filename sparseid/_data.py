@@ -141,7 +141,7 @@ def _array_values(x, label):
         )
     arr = np.asarray(x)
     if arr.dtype.kind == "c":
-        raise ValueError(f"{label} has complex dtype {arr.dtype}; complex data is not supported")
+        raise ValueError(f"{label} has complex dtype {arr.dtype}: Complex data not supported")
     if arr.dtype.kind in "OUSV":
         try:
             arr = arr.astype(np.float64)
@@ -162,7 +162,9 @@ def _array_values(x, label):
             "pass several trajectories as a list of 2-D arrays"
         )
     if arr.shape[1] == 0:
-        raise ValueError(f"{label} has 0 features (shape {arr.shape}); at least 1 is required")
+        raise ValueError(
+            f"{label} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
     return np.asarray(arr, dtype=np.float64)
 
 

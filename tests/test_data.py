@@ -178,7 +178,7 @@ def test_empty_input():
         validate_trajectories(np.ones((0, 2)))
     with pytest.raises(ValueError, match="empty"):
         validate_trajectories([])
-    with pytest.raises(ValueError, match="0 features"):
+    with pytest.raises(ValueError, match=r"0 feature\(s\)"):
         validate_trajectories(np.ones((3, 0)))
 
 

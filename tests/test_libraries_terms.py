@@ -48,7 +48,13 @@ def _eval_code(code, X, module="np"):
     return eval(code, namespace, columns)
 
 
-@pytest.mark.parametrize("term", TERMS, ids=repr)
+def _term_id(term):
+    # Not repr: a term holding a Python function shows its memory address, which differs
+    # between pytest-xdist workers.
+    return f"{type(term).__name__}-{term.name(['a', 'b', 'c'])}"
+
+
+@pytest.mark.parametrize("term", TERMS, ids=_term_id)
 def test_code_and_sympy_agree_with_evaluate(term):
     X = RNG.standard_normal((20, 3))
     values = term.evaluate(X)
@@ -70,7 +76,7 @@ def test_code_and_sympy_agree_with_evaluate(term):
     np.testing.assert_allclose(np.broadcast_to(f(*X.T), (20,)), values, rtol=1e-12)
 
 
-@pytest.mark.parametrize("term", TERMS, ids=repr)
+@pytest.mark.parametrize("term", TERMS, ids=_term_id)
 def test_derivative_code_against_finite_differences(term):
     X = RNG.standard_normal((15, 3))
     for j in range(3):
@@ -93,7 +99,7 @@ def test_derivative_code_against_finite_differences(term):
             np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("term", TERMS, ids=repr)
+@pytest.mark.parametrize("term", TERMS, ids=_term_id)
 def test_dict_round_trip_or_clear_error(term):
     if isinstance(term, FunctionTerm) and term.function is _square_plus:
         with pytest.raises(TypeError, match="cannot be saved as JSON; use pickle"):

@@ -90,3 +90,14 @@ def test_polynomial_term_names_count():
         for k in (1, 2, 3):
             names = polynomial_term_names([f"v{i}" for i in range(d)], k)
             assert len(names) == comb(d + k, k) and len(set(names)) == len(names)
+
+
+def test_rotating_linear_eigen_path_matches_matrix_exponential():
+    from scipy.linalg import expm
+
+    system = RotatingLinear()
+    t = np.array([0.0, 0.3, 7.1, 15.0])
+    expected = np.array([expm(system.A * s) @ [2.0, -1.0] for s in t])
+    np.testing.assert_allclose(system.solution(t, [2.0, -1.0]), expected, rtol=0, atol=1e-13)
+    defective = RotatingLinear(matrix=((0.0, 1.0), (0.0, 0.0)))  # Jordan block: falls back to expm
+    np.testing.assert_allclose(defective.solution([2.0], [1.0, 1.0]), [[3.0, 1.0]], atol=1e-14)

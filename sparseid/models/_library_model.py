@@ -70,30 +70,33 @@ class LibraryModel(DynamicsModel):
         stderr = getattr(optimizer, "coef_stderr_", None)
         self.coef_stderr_ = None if stderr is None else np.asarray(stderr).reshape(coef.shape)
         self.feature_names_ = [str(n) for n in library.get_feature_names_out(self._input_names)]
-        self._compiled = None
+        self._build()
 
     # compiled evaluation -------------------------------------------------------------------
-    def _compiled_rhs(self):
+    def _build(self):
+        """Generate the fast right-hand side once per fit (and after loading or unpickling)."""
         from ..libraries import compile_rhs
 
-        if getattr(self, "_compiled", None) is None:
-            self._compiled = compile_rhs(
-                self.feature_library_.terms_, self.coef_, self.feature_library_.n_features_in_
-            )
-        return self._compiled
+        library = self.feature_library_
+        self._compiled = compile_rhs(library.terms_, self.coef_, library.n_features_in_)
 
     def __getstate__(self):
-        # Generated functions cannot be pickled; they are rebuilt on first use.
-        state = super().__getstate__()
+        # Generated functions cannot be pickled; __setstate__ generates them again.
+        # (object.__getstate__ returns the live __dict__: copy before removing anything.)
+        state = dict(super().__getstate__())
         state.pop("_compiled", None)
         return state
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if hasattr(self, "coef_"):
+            self._build()
+
     def _predict_array(self, Z):
-        return self._compiled_rhs().rhs_batch(Z)
+        return self._compiled.rhs_batch(Z)
 
     def _compile(self):
-        compiled = self._compiled_rhs()
-        return compiled.rhs, compiled.jacobian
+        return self._compiled.rhs, self._compiled.jacobian
 
     # inspection ----------------------------------------------------------------------------
     def _lhs(self):
@@ -186,4 +189,4 @@ class LibraryModel(DynamicsModel):
         stderr = state["coef_stderr"]
         self.coef_stderr_ = None if stderr is None else np.asarray(stderr, dtype=np.float64)
         self.feature_names_ = list(state["feature_names"])
-        self._compiled = None
+        self._build()

@@ -9,16 +9,25 @@ partial trajectory attached: never silent NaNs.
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.integrate import solve_ivp
+import numbers
+import warnings
 
+import numpy as np
+import pandas as pd
+from scipy.integrate import ODEintWarning, odeint, solve_ivp
+
+from .._data import validate_time
 from ..exceptions import SimulationError
 
-__all__ = ["DEFAULT_SOLVER", "Box", "integrate", "iterate_map"]
-
-#: Default ``solve_ivp`` settings: LSODA switches to a stiff method (using the Jacobian) when
-#: needed, and at these tolerances it matches PySINDy's ``simulate`` defaults.
-DEFAULT_SOLVER = {"method": "LSODA", "rtol": 1e-12, "atol": 1e-12}
+__all__ = [
+    "Box",
+    "control_function",
+    "initial_state",
+    "integrate",
+    "iterate_map",
+    "n_steps",
+    "output_times",
+]
 
 
 class Box:
@@ -55,7 +64,77 @@ class Box:
         ), self.names[j]
 
 
-def integrate(rhs, x0, t, *, jacobian=None, box=None, **solver):
+class _LeftBox(Exception):
+    """Raised inside the right-hand side when the state leaves the box (caught below)."""
+
+    def __init__(self, t, x):
+        super().__init__(t)
+        self.t, self.x = float(t), np.array(x, dtype=np.float64)
+
+
+def _guard(rhs, box):
+    """Wrap ``rhs`` so that evaluating it outside the box (or at a non-finite state) raises.
+
+    The check runs on Python floats, a fraction of a microsecond per call, so blow-up detection
+    costs almost nothing and needs no solver events.
+    """
+    bounds = list(
+        zip(
+            (box.center - box.factor * box.half).tolist(),
+            (box.center + box.factor * box.half).tolist(),
+        )
+    )
+
+    def guarded(t, x):
+        for v, (low, high) in zip(x.tolist(), bounds):
+            if not low <= v <= high:  # also false for NaN
+                raise _LeftBox(t, x)
+        return rhs(t, x)
+
+    return guarded
+
+
+def _solve(f, x0, t, jacobian, method, rtol, atol, options):
+    """States at ``t``; a solver failure raises _SolverFailed with the good leading states."""
+    if method == "LSODA":
+        # odeint drives ODEPACK's LSODA with the output times inside Fortran: the same method as
+        # solve_ivp's LSODA without its per-step Python overhead.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ODEintWarning)
+            states, info = odeint(
+                f,
+                x0,
+                t,
+                Dfun=jacobian,
+                tfirst=True,
+                rtol=rtol,
+                atol=atol,
+                full_output=True,
+                printmessg=False,
+                **{"mxstep": 100_000, **options},
+            )
+        if info["message"] != "Integration successful.":
+            reached = np.flatnonzero(info["tcur"] < t[1:])
+            n_ok = int(reached[0]) + 1 if reached.size else len(t)
+            raise _SolverFailed(float(t[n_ok - 1]), info["message"], states[:n_ok])
+        return states
+    if jacobian is not None and method in ("BDF", "Radau"):
+        options = {**options, "jac": jacobian}
+    sol = solve_ivp(f, (t[0], t[-1]), x0, t_eval=t, method=method, rtol=rtol, atol=atol, **options)
+    if sol.status != 0:
+        raise _SolverFailed(float(sol.t[-1]) if sol.t.size else float(t[0]), sol.message, sol.y.T)
+    return sol.y.T
+
+
+class _SolverFailed(Exception):
+    def __init__(self, t, message, partial):
+        super().__init__(message)
+        self.t, self.message, self.partial = t, message, partial
+
+
+def integrate(
+    rhs, x0, t, *, jacobian=None, box=None, method="LSODA", rtol=1e-12, atol=1e-12, **options
+):
     """Integrate ``dx/dt = rhs(t, x)`` from ``x0`` and return the states at the times ``t``.
 
     Parameters
@@ -67,12 +146,16 @@ def integrate(rhs, x0, t, *, jacobian=None, box=None, **solver):
     t : ndarray of shape (n,)
         Strictly increasing output times.
     jacobian : callable ``jacobian(t, x) -> ndarray (d, d)``, optional
-        Used by implicit methods (LSODA, BDF, Radau).
+        Used by the implicit methods (LSODA when the problem turns stiff, BDF, Radau).
     box : Box, optional
         Region outside which the simulation counts as blown up.
-    **solver
-        ``method``, ``rtol``, ``atol`` and any other ``solve_ivp`` option; see
-        :data:`DEFAULT_SOLVER` for the defaults.
+    method : str
+        ``"LSODA"`` (default; ODEPACK through ``scipy.integrate.odeint``) or any method of
+        ``scipy.integrate.solve_ivp`` (``"DOP853"``, ``"RK45"``, ``"BDF"``, ...).
+    rtol, atol : float
+        Tolerances (default 1e-12, as PySINDy's ``simulate``).
+    **options
+        Further options of the solver.
 
     Returns
     -------
@@ -91,37 +174,36 @@ def integrate(rhs, x0, t, *, jacobian=None, box=None, **solver):
     >>> round(float(x[1, 0]), 6)
     0.367879
     """
-    options = {**DEFAULT_SOLVER, **solver}
-    if jacobian is not None and options["method"] in ("LSODA", "BDF", "Radau"):
-        options["jac"] = jacobian
-    events = None
-    if box is not None:
-
-        def leaves_box(t_, x_):
-            return box.excess(x_) if np.all(np.isfinite(x_)) else 1.0
-
-        leaves_box.terminal = True
-        leaves_box.direction = 1
-        events = leaves_box
-    with np.errstate(over="ignore", invalid="ignore"):
-        sol = solve_ivp(rhs, (t[0], t[-1]), x0, t_eval=t, events=events, **options)
-    states = sol.y.T
-    if sol.status == 1 or sol.status == -1 or not np.all(np.isfinite(states)):
-        finite = np.all(np.isfinite(states), axis=1)
-        n_ok = len(states) if finite.all() else int(np.argmin(finite))
-        partial = states[:n_ok]
-        if sol.status == 1 and box is not None and sol.t_events[0].size:
-            t_bad, x_bad = sol.t_events[0][0], sol.y_events[0][0]
-            message, variable = box.describe(x_bad, t_bad)
-        else:
-            t_bad = float(sol.t[-1]) if sol.t.size else float(t[0])
-            message = f"the simulation failed at t = {t_bad:.6g}: {sol.message}"
-            variable = None
+    guarded = rhs if box is None else _guard(rhs, box)
+    settings = (jacobian, method, rtol, atol, options)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            states = _solve(guarded, x0, t, *settings)
+    except _LeftBox as out:
+        before = t[t < out.t]
+        partial = _solve(rhs, x0, before, *settings) if len(before) > 1 else x0[None, :]
+        message, variable = box.describe(out.x, out.t)
         raise SimulationError(
-            message + f"; the {len(partial)} states computed before are in .partial",
-            t=float(t_bad),
+            f"{message}; the {len(partial)} states computed before are in .partial",
+            t=out.t,
             variable=variable,
             partial=partial,
+        ) from None
+    except _SolverFailed as failed:
+        raise SimulationError(
+            f"the simulation failed at t = {failed.t:.6g}: {failed.message}; the "
+            f"{len(failed.partial)} states computed before are in .partial",
+            t=failed.t,
+            partial=failed.partial,
+        ) from None
+    bad = ~np.all(np.isfinite(states), axis=1)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise SimulationError(
+            f"the simulation produced a non-finite state at t = {t[k]:.6g}; the {k} states "
+            "computed before are in .partial",
+            t=float(t[k]),
+            partial=states[:k],
         )
     return states
 
@@ -161,3 +243,75 @@ def iterate_map(step, x0, n_steps, *, box=None):
             )
         states[k] = x
     return states
+
+
+# --- the user's simulate arguments ------------------------------------------------------------
+
+
+def initial_state(x0, names):
+    """``x0`` as a finite float64 vector ordered like ``names`` (Series/dict: matched by name)."""
+    if isinstance(x0, dict | pd.Series):
+        missing = [n for n in names if n not in x0]
+        if missing:
+            raise ValueError(f"x0 lacks the variables {missing}; it must name all of {names}")
+        x0 = [x0[n] for n in names]
+    elif isinstance(x0, pd.DataFrame):
+        if len(x0) != 1:
+            raise ValueError(f"x0 as a DataFrame must have exactly one row, got {len(x0)}")
+        x0 = x0[list(names)].iloc[0]
+    try:
+        arr = np.asarray(x0, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise TypeError(f"x0 must hold numbers, got {x0!r}") from None
+    if arr.size != len(names):
+        raise ValueError(f"x0 has {arr.size} values but the model has {len(names)} variables")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"x0 must be finite, got {arr}")
+    return arr
+
+
+def output_times(t):
+    """Validated output times for a flow (at least two, strictly increasing)."""
+    if isinstance(t, numbers.Number):
+        raise TypeError(
+            f"t={t!r} is a single number: pass the output times as an array, for example "
+            "np.arange(0, 10, 0.01)"
+        )
+    times = validate_time(t, len(np.atleast_1d(t)))
+    if len(times) < 2:
+        raise ValueError("t must hold at least two times (the start and an output time)")
+    return times
+
+
+def n_steps(t):
+    """Number of iterates of a map: an int, or the length of an array of step labels."""
+    if isinstance(t, numbers.Integral) and not isinstance(t, bool):
+        count = int(t)
+    else:
+        count = len(np.atleast_1d(t))
+    if count < 1:
+        raise ValueError(f"a map needs at least one step, got t={t!r}")
+    return count
+
+
+def control_function(u, times, m):
+    """Control inputs as a function of time: ``u`` itself if callable, else interpolated values."""
+    if callable(u):
+
+        def control(s):
+            value = np.atleast_1d(np.asarray(u(s), dtype=np.float64))
+            if value.shape != (m,):
+                raise ValueError(f"u(t) must return {m} values, got shape {value.shape}")
+            return value
+
+        return control
+    values = np.asarray(u, dtype=np.float64)
+    values = values.reshape(-1, 1) if values.ndim == 1 else values
+    if values.shape != (len(times), m):
+        raise ValueError(
+            f"u must be a callable u(t) or have shape ({len(times)}, {m}) (one row per "
+            f"output time), got {values.shape}"
+        )
+    if not np.all(np.isfinite(values)):
+        raise ValueError("u contains NaN or inf")
+    return lambda s: np.array([np.interp(s, times, col) for col in values.T])
