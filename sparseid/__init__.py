@@ -8,11 +8,12 @@ an ODE solver (a neural ODE), all with one scikit-learn-style contract.
 __version__ = "0.1.0.dev0"
 
 from . import datasets, differentiation, exceptions, libraries, optimizers, systems
-from .models import DynamicsModel, LinearModel, SINDy, load_model
+from .models import DynamicsModel, LinearModel, NeuralODE, SINDy, load_model
 
 __all__ = [
     "DynamicsModel",
     "LinearModel",
+    "NeuralODE",
     "SINDy",
     "__version__",
     "datasets",

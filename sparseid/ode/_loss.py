@@ -1,0 +1,104 @@
+"""The trajectory loss of a batch of segments and its gradient, for any solver and gradient."""
+
+import numpy as np
+
+from ._adjoint import adjoint_gradient
+from ._backprop import backprop_gradient
+from ._dopri5 import dopri5_dense
+from ._fixed_step import fixed_step_solve
+
+__all__ = ["GRADIENTS", "LOSSES", "SOLVERS", "loss_residual_grad", "segment_loss"]
+
+SOLVERS = ("dopri5", "rk4", "euler")
+GRADIENTS = ("backprop", "adjoint")
+LOSSES = ("l1", "l2")
+
+
+def loss_residual_grad(residual, loss):
+    """Mean absolute (``"l1"``) or mean squared (``"l2"``) error, and its gradient."""
+    n = residual.size
+    if loss == "l1":
+        return float(np.abs(residual).sum()) / n, np.sign(residual) / n
+    return float(np.dot(residual.ravel(), residual.ravel())) / n, residual * (2.0 / n)
+
+
+def _solve(field, y0, t_rel, solver, rtol, atol, n_substeps, max_steps, record):
+    if solver == "dopri5":
+        return dopri5_dense(
+            field, y0, t_rel, rtol=rtol, atol=atol, record=record, max_steps=max_steps
+        )
+    return fixed_step_solve(field, y0, t_rel, method=solver, n_substeps=n_substeps, record=record)
+
+
+def segment_loss(
+    field,
+    y0,
+    targets,
+    t_rel,
+    *,
+    solver="dopri5",
+    gradient="backprop",
+    loss="l1",
+    rtol=1e-3,
+    atol=1e-6,
+    n_substeps=1,
+    max_steps=100_000,
+    need_grad=True,
+):
+    """Integrate a batch of segments, compare with the targets and differentiate.
+
+    Parameters
+    ----------
+    field : BoundMLP
+    y0 : ndarray of shape (batch, d)
+        Initial states of the segments.
+    targets : ndarray of shape (m, batch, d)
+        Observed states after each start.
+    t_rel : ndarray of shape (m,) or (batch, m)
+        Observation times relative to the starts.
+    solver : {"dopri5", "rk4", "euler"}
+    gradient : {"backprop", "adjoint"}
+        The adjoint's backward solve is always the adaptive Dormand–Prince solver, whatever
+        the forward solver.
+    loss : {"l1", "l2"}
+    rtol, atol : float
+        Tolerances of the adaptive solver (forward and adjoint).
+    n_substeps : int
+        Steps per observation interval of the fixed-step solvers.
+    max_steps : int
+        Step budget of the adaptive solver (a ``FloatingPointError`` beyond it).
+    need_grad : bool, default=True
+
+    Returns
+    -------
+    value : float
+    grad : ndarray of shape (n_params,) or None
+    n_eval : int
+        Evaluations of the network (forward and backward solves).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparseid.ode import MLP, segment_loss
+    >>> mlp = MLP((2, 8, 2))
+    >>> field = mlp.bind(mlp.init_params(np.random.default_rng(0)))
+    >>> value, grad, n_eval = segment_loss(
+    ...     field, np.ones((4, 2)), np.ones((3, 4, 2)), np.array([0.1, 0.2, 0.3]))
+    >>> grad.shape
+    (42,)
+    """
+    record = need_grad and gradient == "backprop"
+    Y, rec, n_eval = _solve(field, y0, t_rel, solver, rtol, atol, n_substeps, max_steps, record)
+    value, Ybar = loss_residual_grad(Y - targets, loss)
+    if not need_grad:
+        return value, None, n_eval
+    if gradient == "backprop":
+        grad = backprop_gradient(field, rec, Ybar)
+        # each recorded stage is differentiated once more
+        n_eval += sum(len(step[3]) for step in rec.steps)
+    else:
+        grad, n_adj = adjoint_gradient(
+            field, Y[-1], Ybar, t_rel, rtol=rtol, atol=atol, max_steps=max_steps
+        )
+        n_eval += n_adj
+    return value, grad, n_eval

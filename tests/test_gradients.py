@@ -1,0 +1,172 @@
+"""Backpropagation through the solvers and the continuous adjoint against finite differences.
+
+The loss is the mean squared error of a batch of segments (the L1 loss has kinks). The
+backpropagated gradient is the exact gradient of the discrete solve with its step sizes held
+fixed, so for the adaptive solver the finite differences replay the accepted steps; the adjoint
+approximates the gradient of the exact flow, so its error is measured against finite
+differences of a very accurate solve and must shrink with the tolerances.
+"""
+
+import numpy as np
+import pytest
+
+from sparseid.ode import (
+    MLP,
+    adjoint_gradient,
+    backprop_gradient,
+    dopri5_dense,
+    fixed_step_solve,
+    loss_residual_grad,
+    segment_loss,
+)
+
+RNG = np.random.default_rng(0)
+MLP_ = MLP((2, 8, 2), "tanh")
+THETA = MLP_.init_params(RNG)
+for _w, _shape, _b in MLP_.slices:
+    THETA[_b] = RNG.normal(scale=0.3, size=_b.stop - _b.start)
+THETA *= 1.5  # a vector field with some curvature over the segment
+Y0 = RNG.normal(size=(4, 2))
+T_OBS = np.linspace(0.0, 1.0, 11)[1:]
+T_ROWS = np.sort(RNG.uniform(0.02, 1.0, size=(4, 10)), axis=1)
+TARGETS = RNG.normal(size=(10, 4, 2))
+
+
+def solve(theta, times, solver, record=False, **kw):
+    field = MLP_.bind(theta)
+    if solver == "dopri5":
+        return dopri5_dense(field, Y0, times, record=record, **kw)
+    return fixed_step_solve(field, Y0, times, method=solver, record=record, **kw)
+
+
+def loss(theta, times, solver, **kw):
+    Y = solve(theta, times, solver, **kw)[0]
+    return loss_residual_grad(Y - TARGETS, "l2")[0]
+
+
+def finite_differences(fun, theta, eps=1e-6):
+    fd = np.zeros_like(theta)
+    for k in range(theta.size):
+        e = np.zeros_like(theta)
+        e[k] = eps
+        fd[k] = (fun(theta + e) - fun(theta - e)) / (2 * eps)
+    return fd
+
+
+def rel_error(a, b):
+    return np.linalg.norm(a - b) / np.linalg.norm(b)
+
+
+EXACT = {}
+
+
+def exact_gradient(times_key):
+    """Finite differences of a very accurate solve: the gradient of the exact flow."""
+    if times_key not in EXACT:
+        times = T_OBS if times_key == "grid" else T_ROWS
+        EXACT[times_key] = finite_differences(
+            lambda th: loss(th, times, "dopri5", rtol=1e-12, atol=1e-14), THETA, eps=1e-5
+        )
+    return EXACT[times_key]
+
+
+@pytest.mark.parametrize("times_key", ["grid", "rows"])
+@pytest.mark.parametrize(
+    ("solver", "options"),
+    [
+        ("dopri5", {"rtol": 1e-3, "atol": 1e-6}),
+        ("dopri5", {"rtol": 1e-7, "atol": 1e-9}),
+        ("rk4", {"n_substeps": 1}),
+        ("rk4", {"n_substeps": 3}),
+        ("euler", {"n_substeps": 2}),
+    ],
+)
+def test_backprop_matches_finite_differences(solver, options, times_key):
+    times = T_OBS if times_key == "grid" else T_ROWS
+    Y, rec, _ = solve(THETA, times, solver, record=True, **options)
+    _, Ybar = loss_residual_grad(Y - TARGETS, "l2")
+    grad = backprop_gradient(MLP_.bind(THETA), rec, Ybar)
+    if solver == "dopri5":
+        # the function backprop differentiates: the same solve with the steps held fixed
+        steps = [s[0] for s in rec.steps]
+        options = {**options, "step_sizes": steps}
+    fd = finite_differences(lambda th: loss(th, times, solver, **options), THETA)
+    assert rel_error(grad, fd) <= 1e-6
+
+
+def test_backprop_input_gradient():
+    Y, rec, _ = solve(THETA, T_OBS, "rk4", record=True)
+    _, Ybar = loss_residual_grad(Y - TARGETS, "l2")
+    _, gy0 = backprop_gradient(MLP_.bind(THETA), rec, Ybar, return_input_grad=True)
+    fd = np.zeros_like(Y0)
+    eps = 1e-6
+    for idx in np.ndindex(Y0.shape):
+        e = np.zeros_like(Y0)
+        e[idx] = eps
+        f = MLP_.bind(THETA)
+        lp = loss_residual_grad(fixed_step_solve(f, Y0 + e, T_OBS)[0] - TARGETS, "l2")[0]
+        lm = loss_residual_grad(fixed_step_solve(f, Y0 - e, T_OBS)[0] - TARGETS, "l2")[0]
+        fd[idx] = (lp - lm) / (2 * eps)
+    assert rel_error(gy0, fd) <= 1e-6
+
+
+def test_backprop_at_tight_tolerance_approaches_the_exact_gradient():
+    Y, rec, _ = solve(THETA, T_OBS, "dopri5", record=True, rtol=1e-10, atol=1e-12)
+    _, Ybar = loss_residual_grad(Y - TARGETS, "l2")
+    grad = backprop_gradient(MLP_.bind(THETA), rec, Ybar)
+    assert rel_error(grad, exact_gradient("grid")) <= 1e-6
+
+
+@pytest.mark.parametrize("times_key", ["grid", "rows"])
+def test_adjoint_error_shrinks_with_tolerance(times_key):
+    times = T_OBS if times_key == "grid" else T_ROWS
+    reference = exact_gradient(times_key)
+    errors = []
+    for rtol in (1e-3, 1e-6, 1e-10):
+        atol = rtol * 1e-3
+        field = MLP_.bind(THETA)
+        Y, _, _ = dopri5_dense(field, Y0, times, rtol=rtol, atol=atol)
+        _, Ybar = loss_residual_grad(Y - TARGETS, "l2")
+        grad, n_eval = adjoint_gradient(field, Y[-1], Ybar, times, rtol=rtol, atol=atol)
+        errors.append(rel_error(grad, reference))
+        assert n_eval > 0
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] <= 1e-5
+
+
+@pytest.mark.parametrize("gradient", ["backprop", "adjoint"])
+@pytest.mark.parametrize("solver", ["dopri5", "rk4"])
+def test_segment_loss_gradients_agree(gradient, solver):
+    field = MLP_.bind(THETA)
+    kw = {"rtol": 1e-9, "atol": 1e-12, "n_substeps": 20, "loss": "l2"}
+    value, grad, n_eval = segment_loss(
+        field, Y0, TARGETS, T_OBS, solver=solver, gradient=gradient, **kw
+    )
+    assert value == pytest.approx(loss(THETA, T_OBS, "dopri5", rtol=1e-9, atol=1e-12), 1e-8)
+    assert rel_error(grad, exact_gradient("grid")) <= 1e-5
+    assert n_eval > 0
+
+
+def test_l1_loss_and_gradient():
+    r = np.array([[-2.0, 0.5], [1.0, -0.25]])
+    value, g = loss_residual_grad(r, "l1")
+    assert value == pytest.approx(3.75 / 4)
+    np.testing.assert_array_equal(g, np.sign(r) / 4)
+
+
+def test_torchdiffeq_cross_check():
+    """Optional: the same gradient as torchdiffeq's backprop through dopri5 (same steps)."""
+    torch = pytest.importorskip("torch")
+    torchdiffeq = pytest.importorskip("torchdiffeq")
+    (W1, b1), (W2, b2) = MLP_.unpack(THETA)
+    params = [torch.tensor(a, requires_grad=True) for a in (W1, b1, W2, b2)]
+
+    def f(_t, y):
+        return torch.tanh(y @ params[0].T + params[1]) @ params[2].T + params[3]
+
+    t = torch.tensor(np.concatenate([[0.0], T_OBS]))
+    pred = torchdiffeq.odeint(f, torch.tensor(Y0), t, rtol=1e-10, atol=1e-12, method="dopri5")
+    value = torch.mean((pred[1:] - torch.tensor(TARGETS)) ** 2)
+    value.backward()
+    theirs = np.concatenate([p.grad.numpy().ravel() for p in params])
+    assert rel_error(theirs, exact_gradient("grid")) <= 1e-6

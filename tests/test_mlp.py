@@ -1,0 +1,143 @@
+"""The numpy MLP: initialisation, forward pass and vector-Jacobian products."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sparseid.ode import ACTIVATIONS, MLP
+
+
+def _network(activation, sizes=(3, 7, 5, 2), seed=0):
+    mlp = MLP(sizes, activation)
+    rng = np.random.default_rng(seed)
+    theta = mlp.init_params(rng)
+    # nonzero biases so that every parameter matters in the checks below
+    for _, _, b in mlp.slices:
+        theta[b] = rng.normal(scale=0.3, size=b.stop - b.start)
+    return mlp, theta
+
+
+def test_glorot_uniform_init_and_zero_biases():
+    mlp = MLP((2, 20, 2))
+    theta = mlp.init_params(np.random.default_rng(0))
+    assert mlp.n_params == 2 * 20 + 20 + 20 * 2 + 2
+    (W1, b1), (W2, b2) = mlp.unpack(theta)
+    limit = np.sqrt(6 / 22)
+    assert W1.shape == (20, 2) and W2.shape == (2, 20)
+    assert np.abs(W1).max() <= limit and np.abs(W1).max() > 0.7 * limit
+    assert np.all(b1 == 0) and np.all(b2 == 0)
+    same = mlp.init_params(np.random.default_rng(0))
+    assert np.array_equal(theta, same)
+    assert not np.array_equal(theta, mlp.init_params(np.random.default_rng(1)))
+
+
+def test_unpack_returns_views():
+    mlp = MLP((2, 4, 1))
+    theta = np.zeros(mlp.n_params)
+    (W1, _), _ = mlp.unpack(theta)
+    W1[0, 1] = 5.0
+    assert theta[1] == 5.0
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_forward_matches_explicit_formula(activation):
+    mlp, theta = _network(activation)
+    z = np.random.default_rng(1).normal(size=(6, 3))
+    (W1, b1), (W2, b2), (W3, b3) = mlp.unpack(theta)
+    act = {
+        "tanh": np.tanh,
+        "relu": lambda u: np.maximum(u, 0),
+        "softplus": lambda u: np.log1p(np.exp(u)),
+    }[activation]
+    expected = act(act(z @ W1.T + b1) @ W2.T + b2) @ W3.T + b3
+    out, cache = mlp.forward(mlp.unpack(theta), z)
+    np.testing.assert_allclose(out, expected, rtol=1e-13, atol=1e-13)
+    assert len(cache) == 3
+    buffer = np.empty((6, 2))
+    field = mlp.bind(theta)
+    out2, _ = field(z, out=buffer)
+    assert out2 is buffer
+    np.testing.assert_allclose(buffer, expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_vjp_matches_finite_differences(activation):
+    mlp, theta = _network(activation)
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(4, 3))
+    v = rng.normal(size=(4, 2))
+    field = mlp.bind(theta)
+    _, cache = field(z)
+    gz, deltas = field.vjp(cache, v)
+    gtheta = field.param_grad([cache], [deltas])
+
+    def scalar(z_, theta_):
+        return float(np.sum(v * mlp.forward(mlp.unpack(theta_), z_)[0]))
+
+    eps = 1e-6
+    fd_z = np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[idx] = eps
+        fd_z[idx] = (scalar(z + e, theta) - scalar(z - e, theta)) / (2 * eps)
+    fd_t = np.zeros_like(theta)
+    for k in range(theta.size):
+        e = np.zeros_like(theta)
+        e[k] = eps
+        fd_t[k] = (scalar(z, theta + e) - scalar(z, theta - e)) / (2 * eps)
+    np.testing.assert_allclose(gz, fd_z, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gtheta, fd_t, rtol=1e-6, atol=1e-8)
+    into = np.empty(mlp.n_params)
+    field.param_grad_into(cache, deltas, into)
+    np.testing.assert_allclose(into, gtheta, rtol=1e-13, atol=1e-14)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 6))
+def test_stacked_param_grad_is_the_sum_of_single_ones(n_evals, batch):
+    mlp, theta = _network("tanh", sizes=(2, 5, 2))
+    field = mlp.bind(theta)
+    rng = np.random.default_rng(n_evals * 10 + batch)
+    caches, deltas, total = [], [], np.zeros(mlp.n_params)
+    for _ in range(n_evals):
+        _, cache = field(rng.normal(size=(batch, 2)))
+        _, d = field.vjp(cache, rng.normal(size=(batch, 2)), need_input=False)
+        caches.append(cache)
+        deltas.append(d)
+        total += field.param_grad([cache], [d])
+    np.testing.assert_allclose(field.param_grad(caches, deltas), total, rtol=1e-12, atol=1e-13)
+
+
+def test_refresh_follows_in_place_updates():
+    mlp, theta = _network("tanh", sizes=(2, 5, 2))
+    field = mlp.bind(theta)
+    z = np.ones((1, 2))
+    before = field(z)[0].copy()
+    theta *= 2.0
+    field.refresh()
+    np.testing.assert_allclose(field(z)[0], mlp.forward(mlp.unpack(theta), z)[0])
+    assert not np.allclose(before, field(z)[0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"layer_sizes": (2,)}, "layer_sizes"),
+        ({"layer_sizes": (2, 0, 2)}, "layer_sizes"),
+        ({"layer_sizes": (2, 3, 2), "activation": "sigmoid"}, "activation='sigmoid'"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MLP(**kwargs)
+
+
+def test_softplus_is_stable_for_large_inputs():
+    mlp = MLP((1, 1, 1), "softplus")
+    theta = np.array([1.0, 0.0, 1.0, 0.0])
+    out, cache = mlp.forward(mlp.unpack(theta), np.array([[800.0], [-800.0]]))
+    assert np.all(np.isfinite(out))
+    np.testing.assert_allclose(out[:, 0], [800.0, 0.0], atol=1e-12)
+    gz, _ = mlp.vjp(mlp.unpack(theta), cache, np.ones((2, 1)))
+    np.testing.assert_allclose(gz[:, 0], [1.0, 0.0], atol=1e-12)
