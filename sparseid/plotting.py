@@ -1,0 +1,205 @@
+"""Figures of a comparison: trajectories, phase portraits, error growth, coefficients, loss.
+
+Every function takes the :class:`~sparseid.compare.Case` objects of one data set and returns a
+matplotlib ``Figure``; :func:`save_figures` writes them all. matplotlib is imported lazily and
+only the non-interactive Agg backend is used, so nothing opens a window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "coefficient_figure",
+    "error_figure",
+    "loss_figure",
+    "phase_figure",
+    "save_figures",
+    "trajectory_figure",
+]
+
+COLORS = {"sindy": "tab:blue", "linear": "tab:orange", "neural_ode": "tab:green"}
+# Line styles too: SINDy and the linear model coincide on linear data, and a dashed line over a
+# solid one shows both.
+STYLES = {"sindy": "-", "linear": (0, (5, 4)), "neural_ode": "-"}
+LABELS = {"sindy": "SINDy", "linear": "linear B x", "neural_ode": "neural ODE"}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _title(case):
+    noise = f", noise {case.noise:.0%}" if case.noise else ""
+    return f"{case.dataset}: trained on the first {case.train_points} samples{noise}"
+
+
+def trajectory_figure(cases):
+    """True and simulated time series, one panel per variable, training window shaded."""
+    plt = _pyplot()
+    first = cases[0]
+    names = list(first.model.variable_names_)
+    fig, axes = plt.subplots(len(names), 1, figsize=(10, 2.4 * len(names)), sharex=True)
+    for k, (ax, name) in enumerate(zip(np.atleast_1d(axes), names)):
+        ax.plot(first.times, first.truth[:, k], color="black", lw=2.5, alpha=0.35, label="data")
+        for case in cases:
+            ax.plot(
+                case.times,
+                case.simulated[:, k],
+                color=COLORS[case.model_name],
+                ls=STYLES[case.model_name],
+                lw=1,
+                label=LABELS[case.model_name],
+            )
+        ax.axvspan(first.times[0], first.times[first.train_points - 1], color="0.92", zorder=0)
+        ax.set_ylabel(name)
+    ax.set_xlabel("t")
+    np.atleast_1d(axes)[0].legend(loc="upper right", ncol=4, fontsize=8)
+    np.atleast_1d(axes)[0].set_title(_title(first) + " (shaded: training window)")
+    fig.tight_layout()
+    return fig
+
+
+def phase_figure(cases):
+    """Phase portraits: the data against each model's simulation."""
+    plt = _pyplot()
+    first = cases[0]
+    names = list(first.model.variable_names_)
+    i, j = (0, 2) if len(names) >= 3 else (0, 1)
+    fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 4), squeeze=False)
+    for ax, case in zip(axes[0], cases):
+        ax.plot(case.truth[:, i], case.truth[:, j], color="black", lw=2.5, alpha=0.3, label="data")
+        ax.plot(
+            case.simulated[:, i],
+            case.simulated[:, j],
+            color=COLORS[case.model_name],
+            ls=STYLES[case.model_name],
+            lw=0.8,
+            label=LABELS[case.model_name],
+        )
+        ax.set_xlabel(names[i])
+        ax.set_ylabel(names[j])
+        ax.set_title(LABELS[case.model_name])
+        ax.legend(fontsize=8, loc="upper right")
+    fig.suptitle(_title(first))
+    fig.tight_layout()
+    return fig
+
+
+def error_figure(cases):
+    """Normalised simulation error against time on a log scale, with the validity threshold."""
+    plt = _pyplot()
+    from .compare import VALID_THRESHOLD
+
+    first = cases[0]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for case in cases:
+        curve = np.maximum(case.error_curve, 1e-16)
+        ax.semilogy(
+            case.times,
+            curve,
+            color=COLORS[case.model_name],
+            ls=STYLES[case.model_name],
+            label=LABELS[case.model_name],
+        )
+    ax.axhline(VALID_THRESHOLD, color="red", ls="--", lw=1, label="validity threshold 0.1")
+    ax.axvline(
+        first.times[first.train_points - 1],
+        color="0.4",
+        ls=":",
+        lw=1,
+        label="end of training window",
+    )
+    ax.set_xlabel("t")
+    ax.set_ylabel("‖x̂(t) − x(t)‖ / RMS‖x‖")
+    ax.set_title(_title(first))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def coefficient_figure(case, system):
+    """SINDy's coefficients as a heat map beside the true ones."""
+    plt = _pyplot()
+    names = case.model.get_feature_names()
+    learned = case.model.coef_
+    truth = system.true_coefficients(names).to_numpy()
+    limit = max(np.abs(truth).max(), np.abs(learned).max())
+    fig, axes = plt.subplots(1, 2, figsize=(2.0 + 0.5 * len(names) * 2, 3.6), layout="constrained")
+    for ax, values, title in ((axes[0], truth, "true"), (axes[1], learned, "SINDy")):
+        image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+        ax.set_xticks(range(len(names)), names, rotation=90)
+        ax.set_yticks(range(len(system.variables)), [f"d{v}/dt" for v in system.variables])
+        for (r, c), v in np.ndenumerate(values):
+            if v != 0:
+                color = "white" if abs(v) > 0.6 * limit else "black"
+                ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=7, color=color)
+        ax.set_title(f"{title} coefficients")
+    fig.colorbar(image, ax=axes, shrink=0.8)
+    fig.suptitle(_title(case), fontsize=9)
+    return fig
+
+
+def loss_figure(case):
+    """The neural ODE's training loss against the iteration."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.semilogy(
+        np.arange(1, len(case.model.loss_curve_) + 1),
+        case.model.loss_curve_,
+        color=COLORS["neural_ode"],
+    )
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(f"training loss ({case.model.loss})")
+    ax.set_title(_title(case))
+    fig.tight_layout()
+    return fig
+
+
+def save_figures(cases, folder, formats=("png",)):
+    """Write every figure of every data set into ``folder``; returns the paths written.
+
+    For each data set the figures show, per model, the setting with the least noise and the
+    training window closest to the neural ODE's (the lecture's 400 points on rotating-linear).
+    """
+    from pathlib import Path
+
+    from .systems import Lorenz, RotatingLinear
+
+    plt = _pyplot()
+    systems = {"lorenz": Lorenz(), "rotating_linear": RotatingLinear()}
+    folder = Path(folder)
+    written = []
+
+    def write(fig, stem):
+        for fmt in formats:
+            path = folder / f"{stem}.{fmt}"
+            fig.savefig(path, dpi=110)
+            written.append(path)
+        plt.close(fig)
+
+    for dataset in dict.fromkeys(case.dataset for case in cases):
+        chosen = _representative(cases, dataset)
+        write(trajectory_figure(chosen), f"{dataset}_trajectories")
+        write(phase_figure(chosen), f"{dataset}_phase")
+        write(error_figure(chosen), f"{dataset}_error")
+        for case in chosen:
+            if case.model_name == "sindy":
+                write(coefficient_figure(case, systems[dataset]), f"{dataset}_sindy_coefficients")
+            if case.model_name == "neural_ode":
+                write(loss_figure(case), f"{dataset}_neural_ode_loss")
+    return written
+
+
+def _representative(cases, dataset):
+    mine = [c for c in cases if c.dataset == dataset]
+    target = next((c.train_points for c in mine if c.model_name == "neural_ode"), 400)
+    chosen = {}
+    for case in sorted(mine, key=lambda c: (c.noise, abs(c.train_points - target))):
+        chosen.setdefault(case.model_name, case)
+    return list(chosen.values())
