@@ -192,6 +192,13 @@ class RotatingLinear:
         return _coefficient_frame(terms, self.variables, feature_names)
 
 
+def _check_n_samples(n_samples):
+    """``n_samples`` as an int; a ValueError unless it is a whole number >= 2."""
+    if int(n_samples) != n_samples or n_samples < 2:
+        raise ValueError(f"n_samples must be an integer ≥ 2, got {n_samples!r}")
+    return int(n_samples)
+
+
 def _add_noise(values, noise, random_state):
     if noise < 0 or not np.isfinite(noise):
         raise ValueError(f"noise must be a non-negative fraction of each column's std, got {noise}")
@@ -249,11 +256,10 @@ def make_lorenz(
     (5, 3)
     """
     system = Lorenz() if system is None else system
-    if int(n_samples) != n_samples or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer ≥ 2, got {n_samples!r}")
+    n_samples = _check_n_samples(n_samples)
     if not dt > 0:
         raise ValueError(f"dt must be positive, got {dt!r}")
-    t = np.arange(int(n_samples)) * float(dt)
+    t = np.arange(n_samples) * float(dt)
     sol = solve_ivp(
         system.rhs,
         (t[0], t[-1]),
@@ -306,8 +312,7 @@ def make_rotating_linear(
     [0.0, 0.5, 1.0]
     """
     system = RotatingLinear() if system is None else system
-    if int(n_samples) != n_samples or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer ≥ 2, got {n_samples!r}")
-    t = np.linspace(0.0, float(t_end), int(n_samples))
+    n_samples = _check_n_samples(n_samples)
+    t = np.linspace(0.0, float(t_end), n_samples)
     values = _add_noise(system.solution(t, x0), noise, random_state)
     return _frame(t, values, system.variables)

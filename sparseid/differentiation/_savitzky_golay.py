@@ -1,10 +1,9 @@
 """Savitzky-Golay differentiation: the derivative of a sliding least-squares polynomial fit."""
 
-import numbers
-
 import numpy as np
 from scipy.signal import savgol_filter
 
+from .._params import check_integer
 from ._base import UNIFORM_RTOL_FAST_PATH, BaseDifferentiation, check_window
 
 __all__ = ["SavitzkyGolay"]
@@ -64,19 +63,18 @@ class SavitzkyGolay(BaseDifferentiation):
 
     def _check_params(self, n):
         window = check_window("SavitzkyGolay", self.window, n)
-        polyorder = self.polyorder
-        if isinstance(polyorder, bool) or not isinstance(polyorder, numbers.Integral):
-            raise TypeError(f"SavitzkyGolay: polyorder={polyorder!r} must be an integer")
-        if polyorder < 1:
-            raise ValueError(
-                f"SavitzkyGolay: polyorder={polyorder} must be >= 1 (the derivative of a constant "
-                "fit is zero)"
-            )
+        polyorder = check_integer(
+            self,
+            "polyorder",
+            self.polyorder,
+            minimum=1,
+            reason="the derivative of a constant fit is zero",
+        )
         if polyorder >= window:
             raise ValueError(
                 f"SavitzkyGolay: polyorder={polyorder} must be smaller than window={window}"
             )
-        return window, int(polyorder)
+        return window, polyorder
 
     def _differentiate(self, x, grid):
         window, polyorder = self._check_params(x.shape[0])

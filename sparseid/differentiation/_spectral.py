@@ -1,9 +1,8 @@
 """Fourier differentiation of uniformly sampled periodic data."""
 
-import numbers
-
 import numpy as np
 
+from .._params import check_real
 from ._base import BaseDifferentiation
 
 __all__ = ["Spectral"]
@@ -53,17 +52,16 @@ class Spectral(BaseDifferentiation):
         return "global"
 
     def _check_cutoff(self):
-        cutoff = self.cutoff
-        if cutoff is None:
-            return None
-        if isinstance(cutoff, bool) or not isinstance(cutoff, numbers.Real):
-            raise TypeError(f"Spectral: cutoff={cutoff!r} must be a float in (0, 1] or None")
-        if not 0 < cutoff <= 1:
-            raise ValueError(
-                f"Spectral: cutoff={cutoff!r} must be in (0, 1] (a fraction of the Nyquist "
-                "frequency)"
-            )
-        return float(cutoff)
+        return check_real(
+            self,
+            "cutoff",
+            self.cutoff,
+            minimum=0,
+            maximum=1,
+            closed="right",
+            allow_none=True,
+            reason="a fraction of the Nyquist frequency",
+        )
 
     def _differentiate(self, x, grid):
         cutoff = self._check_cutoff()

@@ -1,10 +1,9 @@
 """Differentiation through a cubic smoothing spline with GCV-chosen smoothing."""
 
-import numbers
-
 import numpy as np
 from scipy.linalg import solveh_banded
 
+from .._params import check_real
 from ._base import BaseDifferentiation
 
 __all__ = ["SmoothingSpline"]
@@ -78,14 +77,7 @@ class SmoothingSpline(BaseDifferentiation):
         return "global"
 
     def _check_smoothing(self):
-        lam = self.smoothing
-        if lam is None:
-            return None
-        if isinstance(lam, bool) or not isinstance(lam, numbers.Real):
-            raise TypeError(f"SmoothingSpline: smoothing={lam!r} must be a float >= 0 or None")
-        if not (np.isfinite(lam) and lam >= 0):
-            raise ValueError(f"SmoothingSpline: smoothing={lam!r} must be a finite float >= 0")
-        return float(lam)
+        return check_real(self, "smoothing", self.smoothing, minimum=0, allow_none=True)
 
     def _differentiate(self, x, grid):
         lam = self._check_smoothing()

@@ -1,11 +1,11 @@
 """Total-variation-regularised differentiation (Chartrand 2011), solved by lagged diffusivity."""
 
-import numbers
 import warnings
 
 import numpy as np
 from scipy.linalg import solveh_banded
 
+from .._params import check_integer, check_real
 from ..exceptions import ConvergenceWarning
 from ._base import BaseDifferentiation
 from ._finite_difference import FiniteDifference
@@ -83,18 +83,9 @@ class TotalVariation(BaseDifferentiation):
         return "global"
 
     def _check_params(self):
-        for name, low in (("alpha", 0.0), ("tol", 0.0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"TotalVariation: {name}={value!r} must be a positive float")
-            if not (np.isfinite(value) and value > low):
-                raise ValueError(f"TotalVariation: {name}={value!r} must be a positive float")
-        max_iter = self.max_iter
-        if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
-            raise TypeError(f"TotalVariation: max_iter={max_iter!r} must be a positive integer")
-        if max_iter < 1:
-            raise ValueError(f"TotalVariation: max_iter={max_iter} must be a positive integer")
-        return float(self.alpha), int(max_iter), float(self.tol)
+        alpha = check_real(self, "alpha", self.alpha, minimum=0, closed="neither")
+        tol = check_real(self, "tol", self.tol, minimum=0, closed="neither")
+        return alpha, check_integer(self, "max_iter", self.max_iter, minimum=1), tol
 
     def _differentiate(self, x, grid):
         alpha, max_iter, tol = self._check_params()

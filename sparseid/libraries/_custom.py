@@ -7,6 +7,7 @@ from itertools import combinations, combinations_with_replacement
 
 import numpy as np
 
+from .._params import check_bool
 from ._base import BaseLibrary
 from ._terms import FunctionTerm, PowerTerm
 
@@ -108,9 +109,8 @@ class CustomLibrary(BaseLibrary):
                     raise TypeError(
                         f"{name}: function_names[{i}]={entry!r} must be a format string or callable"
                     )
-        for arg in ("interaction_only", "include_bias"):
-            if not isinstance(getattr(self, arg), (bool, np.bool_)):
-                raise TypeError(f"{name}: {arg}={getattr(self, arg)!r} must be a bool")
+        check_bool(self, "interaction_only", self.interaction_only)
+        check_bool(self, "include_bias", self.include_bias)
 
     def _default_name(self, i, function, arity):
         label = getattr(function, "__name__", "")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from .._params import check_bool, check_integer
 from ._base import BaseLibrary
 from ._terms import FourierTerm
 
@@ -52,16 +51,11 @@ class FourierLibrary(BaseLibrary):
         self.include_cos = include_cos
 
     def _check_params(self):
-        name = type(self).__name__
-        k = self.n_frequencies
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-            raise TypeError(f"{name}: n_frequencies={k!r} must be an integer")
-        if k < 1:
-            raise ValueError(f"{name}: n_frequencies={k} must be >= 1")
-        for arg in ("include_sin", "include_cos"):
-            if not isinstance(getattr(self, arg), (bool, np.bool_)):
-                raise TypeError(f"{name}: {arg}={getattr(self, arg)!r} must be a bool")
+        check_integer(self, "n_frequencies", self.n_frequencies, minimum=1)
+        check_bool(self, "include_sin", self.include_sin)
+        check_bool(self, "include_cos", self.include_cos)
         if not (self.include_sin or self.include_cos):
+            name = type(self).__name__
             raise ValueError(f"{name}: include_sin and include_cos cannot both be False")
 
     def _kinds(self):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numbers
 from itertools import combinations, combinations_with_replacement
 
 import numpy as np
 
+from .._params import check_bool, check_integer
 from ._base import BaseLibrary
 from ._terms import PowerTerm
 
@@ -71,15 +71,9 @@ class PolynomialLibrary(BaseLibrary):
         self.interaction_only = interaction_only
 
     def _check_params(self):
-        name = type(self).__name__
-        d = self.degree
-        if isinstance(d, bool) or not isinstance(d, numbers.Integral):
-            raise TypeError(f"{name}: degree={d!r} must be an integer, got {type(d).__name__}")
-        if d < 0:
-            raise ValueError(f"{name}: degree={d} must be >= 0")
-        for arg in ("include_bias", "interaction_only"):
-            if not isinstance(getattr(self, arg), (bool, np.bool_)):
-                raise TypeError(f"{name}: {arg}={getattr(self, arg)!r} must be a bool")
+        check_integer(self, "degree", self.degree, minimum=0)
+        check_bool(self, "include_bias", self.include_bias)
+        check_bool(self, "interaction_only", self.interaction_only)
 
     def _make_terms(self, n_features):
         choose = combinations if self.interaction_only else combinations_with_replacement

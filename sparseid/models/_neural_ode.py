@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from .._data import validate_trajectories
+from .._params import check_choice, check_integer, check_real
 from ..exceptions import TrainingDivergedError
 from ..ode import (
     ACTIVATIONS,
@@ -26,6 +27,34 @@ from ..ode._training import Diverged, train
 from ._base import DynamicsModel
 
 __all__ = ["NeuralODE"]
+
+# What `_check_params` accepts, checked in this order: the choices, the integers (name: minimum)
+# and the real numbers (name: check_real's bounds).
+_CHOICES = {
+    "activation": ACTIVATIONS,
+    "solver": SOLVERS,
+    "gradient": GRADIENTS,
+    "loss": LOSSES,
+    "lr_schedule": LR_SCHEDULES,
+}
+_INTEGERS = {
+    "segment_length": 1,
+    "batch_size": 1,
+    "n_substeps": 1,
+    "n_iter_no_change": 1,
+    "validation_interval": 1,
+    "max_solver_steps": 1,
+    "max_iter": 0,
+}
+_POSITIVE = {"minimum": 0, "closed": "neither"}
+_REALS = {
+    "learning_rate": _POSITIVE,
+    "rtol": _POSITIVE,
+    "atol": _POSITIVE,
+    "weight_decay": {"minimum": 0},
+    "clip_norm": {**_POSITIVE, "allow_none": True},
+    "validation_fraction": {**_POSITIVE, "maximum": 1, "allow_none": True},
+}
 
 
 def _generator(random_state):
@@ -202,62 +231,24 @@ class NeuralODE(DynamicsModel):
     # ---------------------------------------------------------------------------------------
     # parameter checks
     def _check_params(self):
-        name = type(self).__name__
-
-        def fail(arg, problem):
-            raise ValueError(f"{name}: {arg}={getattr(self, arg)!r} {problem}.")
-
-        def positive_int(arg):
-            v = getattr(self, arg)
-            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
-                fail(arg, "must be an integer ≥ 1")
-
-        def positive_float(arg, allow_zero=False, allow_none=False):
-            v = getattr(self, arg)
-            if v is None and allow_none:
-                return
-            ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
-            if not ok or v < 0 or (v == 0 and not allow_zero):
-                fail(arg, "must be a " + ("non-negative" if allow_zero else "positive") + " number")
-
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = (sizes,)
         try:
             sizes = tuple(sizes)
         except TypeError:
-            fail("hidden_layer_sizes", "must be a tuple of positive integers")
-        if not all(isinstance(s, numbers.Integral) and s >= 1 for s in sizes):
-            fail("hidden_layer_sizes", "must be a tuple of positive integers")
-        for arg, choices in [
-            ("activation", ACTIVATIONS),
-            ("solver", SOLVERS),
-            ("gradient", GRADIENTS),
-            ("loss", LOSSES),
-            ("lr_schedule", LR_SCHEDULES),
-        ]:
-            if getattr(self, arg) not in choices:
-                fail(arg, f"must be one of {choices}")
-        for arg in [
-            "segment_length",
-            "batch_size",
-            "n_substeps",
-            "n_iter_no_change",
-            "validation_interval",
-            "max_solver_steps",
-        ]:
-            positive_int(arg)
-        v = self.max_iter
-        if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 0:
-            fail("max_iter", "must be an integer ≥ 0")
-        positive_float("learning_rate")
-        positive_float("rtol")
-        positive_float("atol")
-        positive_float("weight_decay", allow_zero=True)
-        positive_float("clip_norm", allow_none=True)
-        vf = self.validation_fraction
-        if vf is not None and not (isinstance(vf, numbers.Real) and 0 < vf < 1):
-            fail("validation_fraction", "must be None or a number in (0, 1)")
+            sizes = None
+        if sizes is None or not all(isinstance(s, numbers.Integral) and s >= 1 for s in sizes):
+            raise ValueError(
+                f"{type(self).__name__}: hidden_layer_sizes={self.hidden_layer_sizes!r} must be "
+                "a tuple of positive integers"
+            )
+        for arg, choices in _CHOICES.items():
+            check_choice(self, arg, getattr(self, arg), choices)
+        for arg, minimum in _INTEGERS.items():
+            check_integer(self, arg, getattr(self, arg), minimum=minimum, type_error=ValueError)
+        for arg, bounds in _REALS.items():
+            check_real(self, arg, getattr(self, arg), type_error=ValueError, **bounds)
         return [int(s) for s in sizes]
 
     # ---------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Shared scikit-learn regressor machinery of the optimizers that work on sufficient statistics."""
 
-import numbers
 import warnings
 
 import numpy as np
@@ -45,11 +44,6 @@ class BaseOptimizer(RegressorMixin, BaseEstimator):
     # -- helpers ---------------------------------------------------------------------------
     def _error(self, message):
         return ValueError(f"{type(self).__name__}: {message}")
-
-    def _check_nonnegative(self, name, value):
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if not ok or not np.isfinite(value) or value < 0:
-            raise self._error(f"{name}={value!r} must be a finite real number >= 0.")
 
     def _validate(self, X, y, reset):
         try:

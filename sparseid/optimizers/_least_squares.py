@@ -1,5 +1,6 @@
 """Plain and ridge least squares on sufficient statistics."""
 
+from sparseid._params import check_real
 from sparseid.optimizers._base import BaseOptimizer
 
 __all__ = ["LeastSquares"]
@@ -45,7 +46,7 @@ class LeastSquares(BaseOptimizer):
         self.alpha = alpha
 
     def _check_params(self):
-        self._check_nonnegative("alpha", self.alpha)
+        check_real(self, "alpha", self.alpha, minimum=0, type_error=ValueError)
 
     def _fit_statistics(self, stats):
         self.coef_ = stats.solve(None, self.alpha, feature_names=self._feature_names())

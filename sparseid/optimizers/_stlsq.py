@@ -1,10 +1,10 @@
 """Sequentially thresholded least squares (STLSQ) on sufficient statistics."""
 
-import numbers
 import warnings
 
 import numpy as np
 
+from sparseid._params import check_bool, check_integer, check_real
 from sparseid.exceptions import ConvergenceWarning
 from sparseid.optimizers._base import BaseOptimizer
 
@@ -88,16 +88,11 @@ class STLSQ(BaseOptimizer):
         self.unbias = unbias
 
     def _check_params(self):
-        self._check_nonnegative("threshold", self.threshold)
-        self._check_nonnegative("alpha", self.alpha)
-        integer = isinstance(self.max_iter, numbers.Integral) and not isinstance(
-            self.max_iter, bool
-        )
-        if not integer or self.max_iter < 1:
-            raise self._error(f"max_iter={self.max_iter!r} must be an integer >= 1.")
-        for name in ("normalize_columns", "unbias"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise self._error(f"{name}={getattr(self, name)!r} must be True or False.")
+        check_real(self, "threshold", self.threshold, minimum=0, type_error=ValueError)
+        check_real(self, "alpha", self.alpha, minimum=0, type_error=ValueError)
+        check_integer(self, "max_iter", self.max_iter, minimum=1, type_error=ValueError)
+        check_bool(self, "normalize_columns", self.normalize_columns, type_error=ValueError)
+        check_bool(self, "unbias", self.unbias, type_error=ValueError)
 
     def _fit_statistics(self, stats):
         n_targets, n_features = stats.n_targets, stats.n_features
