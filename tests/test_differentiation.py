@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.integrate import solve_ivp
+from lorenz_data import lorenz_samples
 from scipy.interpolate import make_smoothing_spline
 
 from sparseid.differentiation import (
@@ -25,26 +25,10 @@ from sparseid.differentiation import (
 )
 
 
-def _lorenz_rhs(state):
-    x, y, z = state.T
-    return np.column_stack([10.0 * (y - x), x * (28.0 - z) - y, x * y - 8.0 / 3.0 * z])
-
-
 @pytest.fixture(scope="module")
 def lorenz():
     """2000 samples of Lorenz at dt = 0.002 and the exact derivative at the samples."""
-    t = 0.002 * np.arange(2000)
-    sol = solve_ivp(
-        lambda _, s: _lorenz_rhs(s[np.newaxis])[0],
-        (0.0, t[-1]),
-        [-8.0, 8.0, 27.0],
-        t_eval=t,
-        rtol=1e-12,
-        atol=1e-12,
-        method="DOP853",
-    )
-    x = sol.y.T
-    return t, x, _lorenz_rhs(x)
+    return lorenz_samples(2000)
 
 
 @pytest.fixture(scope="module")

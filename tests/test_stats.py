@@ -1,36 +1,18 @@
 """Tests of SufficientStatistics: the blocked QR summary behind the optimizers."""
 
-import functools
-
 import numpy as np
 import pytest
+from lorenz_data import lorenz_samples
 from numpy.testing import assert_allclose
-from scipy.integrate import solve_ivp
 from sklearn.linear_model import ridge_regression
 from sklearn.preprocessing import PolynomialFeatures
 
 from sparseid.optimizers import SufficientStatistics
 
 
-def _lorenz_rhs(u):
-    x, y, z = u.T
-    return np.stack([10 * (y - x), x * (28 - z) - y, x * y - 8 / 3 * z], axis=1)
-
-
-@functools.cache
 def lorenz(n, dt=0.002):
-    t = np.arange(n) * dt
-    sol = solve_ivp(
-        lambda _, u: _lorenz_rhs(u[None])[0],
-        (0, t[-1]),
-        [-8.0, 8.0, 27.0],
-        t_eval=t,
-        method="DOP853",
-        rtol=1e-12,
-        atol=1e-12,
-    )
-    x = sol.y.T.copy()
-    return x, _lorenz_rhs(x)
+    _, x, x_dot = lorenz_samples(n, dt)
+    return x, x_dot
 
 
 def random_problem(n=300, p=6, k=2, seed=0):
