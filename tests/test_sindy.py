@@ -231,3 +231,18 @@ def test_grid_search_with_time_series_split_on_a_dataframe(lorenz):
     grid.fit(lorenz.iloc[:3000])
     assert grid.best_params_["optimizer__threshold"] in (0.05, 0.5)
     assert grid.best_estimator_.complexity == 7
+
+
+def test_sympy_and_latex(lorenz_model):
+    import sympy
+
+    x, y, z = sympy.symbols("x y z")
+    exprs = lorenz_model.to_sympy()
+    assert len(exprs) == 3
+    expected = [-10 * x + 10 * y, 28 * x - y - x * z, x * y - sympy.Rational(8, 3) * z]
+    for expr, truth in zip(exprs, expected):
+        difference = sympy.Poly(sympy.expand(expr - truth), x, y, z)
+        assert max(abs(float(c)) for c in difference.coeffs()) < 1e-7
+    latex = lorenz_model.latex(precision=2)
+    assert latex.startswith("\\begin{aligned}") and "(z)' &=" in latex
+    assert "2.67" in latex and latex.count("\\\\") == 2
