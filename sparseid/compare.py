@@ -169,21 +169,26 @@ def _fit_case(case, data, system, seed, quick):
     case.metrics["coef_error"] = _coef_error(model, system)
 
 
-def _held_out_states(dataset, data, train_points):
-    if dataset == "lorenz":
-        return data.to_numpy()[train_points:]
-    t = data.index.to_numpy()
-    return np.concatenate([RotatingLinear().solution(t, x0) for x0 in OTHER_INITIAL_STATES])
+def _other_trajectories(dataset, t):
+    """Exact trajectories from the lecture's other initial states (rotating-linear only)."""
+    if dataset != "rotating_linear":
+        return []
+    return [(x0, RotatingLinear().solution(t, x0)) for x0 in OTHER_INITIAL_STATES]
 
 
 def _evaluate_case(case, data, system):
     from sklearn.metrics import r2_score
 
     model, metrics = case.model, case.metrics
-    states = _held_out_states(case.dataset, data, case.train_points)
+    t = data.index.to_numpy()
+    others = _other_trajectories(case.dataset, t)
+    # Held out: Lorenz beyond the training window; rotating-linear, the other initial states.
+    if others:
+        states = np.concatenate([exact for _, exact in others])
+    else:
+        states = data.to_numpy()[case.train_points :]
     frame = pd.DataFrame(states, columns=data.columns)
     metrics["derivative_r2"] = float(r2_score(system.rhs(0, states), model.predict(frame)))
-    t = data.index.to_numpy()
     truth = data.to_numpy()
     case.times, case.truth = t, truth
     start = time.perf_counter()
@@ -210,10 +215,9 @@ def _evaluate_case(case, data, system):
     metrics["traj_error_train"] = _relative_l2(simulated[:n], truth[:n]) if ok else np.nan
     metrics["traj_error_beyond"] = _relative_l2(simulated[n:], truth[n:]) if ok else np.nan
     metrics["traj_error_other_x0"] = np.nan
-    if case.dataset == "rotating_linear":
+    if others:
         errors = []
-        for x0 in OTHER_INITIAL_STATES:
-            exact = RotatingLinear().solution(t, x0)
+        for x0, exact in others:
             try:
                 errors.append(_relative_l2(np.asarray(model.simulate(x0, t)), exact))
             except SimulationError:

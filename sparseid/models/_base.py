@@ -209,18 +209,18 @@ class DynamicsModel(BaseEstimator):
             Y = np.concatenate([x[1:] for x in data.x])
             return Z, Y
         times = data.require_time("differentiate X")
+        from ..differentiation import check_noise, default_differentiation
+
         method = getattr(self, "differentiation_method", None)
+        is_default = method is None
+        method = default_differentiation() if is_default else method
         derivatives = []
         for x, tk in zip(data.x, times):
-            if method is None:
-                from ..differentiation import check_noise, default_differentiation
-
+            derivatives.append(method(x, tk))
+            if is_default:
                 # The default is exact on clean data but amplifies noise: warn (NoiseWarning)
                 # when the data are noisy enough for that to matter, suggesting a smoother.
-                derivatives.append(default_differentiation()(x, tk))
-                check_noise(x, tk, default_differentiation(), x_dot=derivatives[-1])
-            else:
-                derivatives.append(method(x, tk))
+                check_noise(x, tk, method, x_dot=derivatives[-1])
         Y = np.concatenate(derivatives)
         return self._stack_inputs(data.x, inputs), Y
 
