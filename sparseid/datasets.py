@@ -1,8 +1,12 @@
 """The data sets shipped with sparseid.
 
 The CSV files live in the repository's ``datasets/`` folder, which is installed as the package
-``sparseid._datasets``, and are read through :mod:`importlib.resources`, so an installed package
-finds them too. Values are written with 17 significant digits and read back exactly.
+``sparseid._datasets`` and read through :mod:`importlib.resources`. A source checkout has no
+such package (``datasets/`` sits beside ``sparseid/``), so when Python imports ``sparseid`` from a
+checkout (for instance from the clone's root, where the current directory comes first on
+``sys.path``), the files are read from the checkout's ``datasets/`` folder instead, found from
+this module's own path: where the files come from never depends on the current directory.
+Values are written with 17 significant digits and read back exactly.
 """
 
 from __future__ import annotations
@@ -43,6 +47,32 @@ def _check_name(name):
         raise ValueError(f"unknown data set {name!r}; known data sets: {available()}")
 
 
+def _data_folders():
+    """Where the shipped CSV files may live: the installed package, then a source checkout."""
+    folders = []
+    try:
+        folders.append(resources.files("sparseid._datasets"))
+    except ModuleNotFoundError:
+        pass
+    folders.append(Path(__file__).resolve().parent.parent / "datasets")
+    return folders
+
+
+def _data_file(name):
+    """The shipped CSV file of data set ``name``, or a FileNotFoundError saying where it looked."""
+    folders = _data_folders()
+    for folder in folders:
+        source = folder.joinpath(f"{name}.csv")
+        if source.is_file():
+            return source
+    looked = ", ".join(str(folder) for folder in folders)
+    raise FileNotFoundError(
+        f"the shipped data file {name}.csv was not found; looked in: {looked}. The installed "
+        "sparseid is incomplete: reinstall it (pip install --force-reinstall sparseid, or "
+        "pip install . from a source checkout), or run from a checkout with its datasets/ folder"
+    )
+
+
 def load(name):
     """Load a shipped data set as a DataFrame indexed by time ``t``.
 
@@ -57,14 +87,18 @@ def load(name):
         ``lorenz``: 10,000 × 3 (columns ``x, y, z``, dt = 0.002);
         ``rotating_linear``: 2000 × 2 (columns ``x, y``, t ∈ [0, 15]).
 
+    Raises
+    ------
+    FileNotFoundError
+        When the installation has lost its data files; the message lists where it looked.
+
     Examples
     --------
     >>> load("rotating_linear").shape
     (2000, 2)
     """
     _check_name(name)
-    source = resources.files("sparseid._datasets").joinpath(f"{name}.csv")
-    with source.open("r") as handle:
+    with _data_file(name).open("r") as handle:
         return read_csv(handle)
 
 

@@ -50,3 +50,25 @@ def test_written_values_read_back_exactly(tmp_path):
     with open(path) as handle:
         back = datasets.read_csv(handle)
     assert back.equals(datasets.generate("rotating_linear"))
+
+
+def _no_installed_package(name):
+    raise ModuleNotFoundError(f"No module named {name!r}")
+
+
+def test_source_checkout_finds_its_datasets_folder(monkeypatch):
+    # Python run from a clone's root imports the source tree, where `sparseid._datasets` does not
+    # exist (issue 20): the loader must fall back to the checkout's datasets/ folder.
+    monkeypatch.setattr(datasets.resources, "files", _no_installed_package)
+    df = datasets.load("rotating_linear")
+    assert df.shape == (2000, 2)
+    assert df.equals(datasets.generate("rotating_linear"))
+
+
+def test_missing_data_files_name_where_the_loader_looked(monkeypatch, tmp_path):
+    monkeypatch.setattr(datasets.resources, "files", _no_installed_package)
+    monkeypatch.setattr(datasets, "__file__", str(tmp_path / "sparseid" / "datasets.py"))
+    with pytest.raises(
+        FileNotFoundError, match=r"lorenz\.csv was not found; looked in: .*datasets"
+    ):
+        datasets.load("lorenz")
