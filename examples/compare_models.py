@@ -10,6 +10,12 @@ import os
 import sys
 from pathlib import Path
 
+import matplotlib
+
+# This script only saves figures: the non-interactive backend needs no display. (sparseid's
+# plotting never selects a backend; in a notebook, leave this line out.)
+matplotlib.use("Agg")
+
 from sparseid.compare import results_frame, run_cases
 from sparseid.plotting import save_figures
 

@@ -8,6 +8,12 @@ Run from any folder: ``python neural_ode_rotating.py [output.png]``. Writes one 
 import os
 import sys
 
+import matplotlib
+
+# This script only saves its figure: the non-interactive backend needs no display. (In a
+# notebook, leave this line out and the figure shows inline.)
+matplotlib.use("Agg")
+
 import matplotlib.pyplot as plt
 import numpy as np
 

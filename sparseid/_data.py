@@ -8,20 +8,35 @@ back in the user's format.
 
 from __future__ import annotations
 
+import datetime
+import itertools
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.ndimage import median_filter
 from sklearn.utils.validation import check_array, validate_data
 
-__all__ = ["Trajectories", "validate_time", "validate_trajectories"]
+__all__ = [
+    "GAP_FACTOR",
+    "Trajectories",
+    "find_gaps",
+    "to_seconds",
+    "validate_time",
+    "validate_trajectories",
+]
 
 _TIME_HINT = (
     "pass t= (a sampling step such as t=0.01, an array of sample times, or a list of arrays, "
     "one per trajectory), or pass a pandas DataFrame indexed by time"
 )
+
+#: A step between two rows more than this many times the median of the steps around it (the
+#: 11 steps centred on it) is a gap: the rows on either side are not contiguous samples.
+GAP_FACTOR = 3.0
+_GAP_WINDOW = 11
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,11 @@ class Trajectories:
         True when the input was a DataFrame (or a list of them).
     step : float or None
         The scalar sampling step when ``t`` was given as one.
+    time_note : str or None
+        Why a DataFrame's index was not taken as time (an integer index, for example), for the
+        message of :meth:`require_time`.
+    name : str
+        How the data are named in error messages (``"X"``, ``"validation_data"``).
     """
 
     x: list
@@ -51,6 +71,8 @@ class Trajectories:
     index: list | None = None
     from_frame: bool = False
     step: float | None = None
+    time_note: str | None = None
+    name: str = "X"
 
     @property
     def n_trajectories(self):
@@ -68,11 +90,53 @@ class Trajectories:
         """All states stacked along axis 0, shape (sum n_i, n_features)."""
         return self.x[0] if len(self.x) == 1 else np.concatenate(self.x, axis=0)
 
-    def require_time(self, purpose="differentiate X"):
-        """Raise a ValueError explaining how to pass time when no time is known."""
+    def require_time(self, purpose="differentiate X", advice=None):
+        """Raise a ValueError explaining how to pass time when no time is known.
+
+        Parameters
+        ----------
+        purpose : str
+            What the time is needed for, as in "time is needed to {purpose}".
+        advice : str, optional
+            A further sentence for the message.
+        """
         if self.t is None:
-            raise ValueError(f"time is needed to {purpose} but none was given: {_TIME_HINT}.")
+            hint = self.time_note or _TIME_HINT
+            extra = f". {advice}" if advice else ""
+            raise ValueError(f"time is needed to {purpose} but none was given: {hint}{extra}.")
         return self.t
+
+    def pieces(self):
+        """The contiguous runs of rows of every trajectory, split where the times have a gap.
+
+        Rows either side of a gap (see :func:`find_gaps`) are not contiguous samples: they must
+        not be differentiated or paired across it. Without times, or with a scalar step, every
+        trajectory is one piece.
+
+        Returns
+        -------
+        list of tuple (k, start, stop)
+            Rows ``start:stop`` of trajectory ``k``, in order.
+        """
+        out = []
+        for k, x in enumerate(self.x):
+            cuts = [] if self.t is None or self.step is not None else find_gaps(self.t[k])
+            bounds = [0, *cuts, len(x)]
+            out.extend((k, a, b) for a, b in itertools.pairwise(bounds))
+        return out
+
+    def describe_gaps(self, k):
+        """A sentence saying where trajectory ``k`` has gaps (for error messages)."""
+        t = self.t[k]
+        cuts = find_gaps(t)
+        label = _where(self.name, k, self.n_trajectories)
+        i = int(cuts[0])
+        count = "a gap" if len(cuts) == 1 else f"{len(cuts)} gaps"
+        return (
+            f"{label} has {count} in its times (the first: t[{i}] - t[{i - 1}] = "
+            f"{float(t[i] - t[i - 1]):.6g} is more than {GAP_FACTOR:g} times the steps around "
+            "it), and the rows either side of a gap are taken as separate pieces"
+        )
 
     def split(self, stacked):
         """Split an array stacked along axis 0 back into one piece per trajectory."""
@@ -96,20 +160,106 @@ def _check_finite(values, label, columns):
         )
 
 
-def _frame_time(frame):
-    """Time in seconds from a DataFrame's index, or None when the index is not time-like."""
+_DATETIME_TYPES = (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64)
+
+
+def to_seconds(t):
+    """Datetimes or timedeltas as float seconds from the first one; anything else unchanged.
+
+    The one conversion of clock time in sparseid: a DataFrame's ``DatetimeIndex`` or
+    ``TimedeltaIndex``, and times given to ``fit``, ``score`` or ``simulate`` as datetimes or
+    timedeltas (pandas Index or Series, numpy ``datetime64``/``timedelta64`` arrays, lists of
+    them), all become seconds counted from their first entry.
+
+    Parameters
+    ----------
+    t : object
+        Sample times in any form.
+
+    Returns
+    -------
+    ndarray of float64, or ``t`` itself when it holds no datetimes or timedeltas
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> to_seconds(pd.date_range("2024-01-01", periods=3, freq="250ms")).tolist()
+    [0.0, 0.25, 0.5]
+    """
+    if isinstance(t, pd.Index | pd.Series | np.ndarray) and t.dtype.kind != "O":
+        if t.dtype.kind not in "mM":
+            return t
+    elif isinstance(t, list | tuple | pd.Index | pd.Series | np.ndarray) and np.ndim(t) == 1:
+        # Timestamps and datetimes held as objects (tz-aware datetimes in a numpy array)
+        if not len(t) or not isinstance(next(iter(t)), _DATETIME_TYPES):
+            return t
+    else:
+        return t
+    values = pd.Index(t)
+    if values.dtype.kind not in "mM":  # a list mixing datetimes with other things
+        raise TypeError(f"t mixes datetimes with other values: {t!r}")
+    return (values - values[0]).total_seconds().to_numpy(dtype=np.float64)
+
+
+def _frame_time(frame, label):
+    """Times from a DataFrame's index: (seconds, None), or (None, why the index is not time)."""
     index = frame.index
-    if isinstance(index, pd.DatetimeIndex):
-        return (index - index[0]).total_seconds().to_numpy(dtype=np.float64)
-    if isinstance(index, pd.TimedeltaIndex):
-        return (index - index[0]).total_seconds().to_numpy(dtype=np.float64)
+    dtype = index.dtype
+    if isinstance(index, pd.DatetimeIndex | pd.TimedeltaIndex):
+        return to_seconds(index), None
+    if pd.api.types.is_float_dtype(dtype):
+        return index.to_numpy(dtype=np.float64), None
+    # An integer index counts rows (pandas' default RangeIndex, or what is left of it after
+    # dropna or a selection), it does not measure time: taking it as seconds would be exactly
+    # the silent unit step we refuse to assume. The user says when integers are times.
     if isinstance(index, pd.RangeIndex):
-        # pandas' default index counts rows, it does not measure time: treating it as time would
-        # be exactly the silent unit step we refuse to assume.
-        return None
-    if pd.api.types.is_numeric_dtype(index.dtype) and not pd.api.types.is_bool_dtype(index.dtype):
-        return index.to_numpy(dtype=np.float64)
-    return None
+        what = "a default RangeIndex (row numbers)"
+    elif pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        what = "an index of integers (row numbers?)"
+    else:
+        what = f"an index of dtype {dtype}"
+    return None, (
+        f"{label} has {what}, which is not taken as time: pass t= (a sampling step such as "
+        f"t=0.01, or the sample times, e.g. t={label}.index.to_numpy(float) if the index holds "
+        "seconds), or index the DataFrame by float, datetime or timedelta values"
+    )
+
+
+def find_gaps(t):
+    """Rows of one trajectory that do not follow on from the row before them.
+
+    A step ``t[i] - t[i-1]`` more than :data:`GAP_FACTOR` (3) times the median of the 11 steps
+    centred on it is a gap: rows ``i-1`` and ``i`` are not contiguous samples (rows removed, as
+    from the training set of a ``KFold`` split, or two recordings put end to end), and no
+    derivative or next-state pair may bridge it. One or two missing samples (steps of 2 or 3
+    times the others) are not gaps: the differentiators use the actual times, so they bridge
+    them exactly as they bridge any non-uniform grid. A grid whose step changes smoothly (even
+    by orders of magnitude, as an adaptive solver's) has no gaps: the median of a monotone run
+    of steps is the step in its middle.
+
+    Parameters
+    ----------
+    t : ndarray of shape (n,)
+        Strictly increasing sample times.
+
+    Returns
+    -------
+    ndarray of int
+        The rows ``i`` that start a new piece (``1 <= i < n``), in order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> find_gaps(np.r_[np.arange(10.0), np.arange(20.0, 30.0)]).tolist()
+    [10]
+    """
+    steps = np.diff(t)
+    # Fewer than three steps leave nothing to compare with; and when no step exceeds the
+    # factor times the smallest one there can be no gap, which spares the median filter.
+    if len(steps) < 3 or steps.max() <= GAP_FACTOR * steps.min():
+        return np.empty(0, dtype=np.intp)
+    local = median_filter(steps, size=_GAP_WINDOW, mode="mirror")
+    return np.flatnonzero(steps > GAP_FACTOR * local) + 1
 
 
 def _frame_values(frame, label):
@@ -174,7 +324,8 @@ def validate_time(t, n, label="t"):
     Parameters
     ----------
     t : float or array-like of shape (n,)
-        A positive sampling step or the sample times.
+        A positive sampling step or the sample times: numbers (in seconds), or datetimes or
+        timedeltas, which become seconds from the first one (see :func:`to_seconds`).
     n : int
         Number of samples of the trajectory.
     label : str
@@ -196,7 +347,7 @@ def validate_time(t, n, label="t"):
             raise ValueError(f"{label} as a step must be a positive finite number, got {t!r}")
         return np.arange(n, dtype=np.float64) * step
     try:
-        arr = np.asarray(t, dtype=np.float64)
+        arr = np.asarray(to_seconds(t), dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{label} must be a number or an array of numbers, got {t!r}") from None
     if arr.ndim != 1:
@@ -252,6 +403,7 @@ def validate_trajectories(
     require_time=False,
     min_samples=1,
     feature_names=None,
+    expected_names=None,
 ):
     """Turn user data into validated :class:`Trajectories`.
 
@@ -260,9 +412,13 @@ def validate_trajectories(
     X : array-like of shape (n, d), DataFrame, or list of them
         One trajectory, or a list of trajectories (possibly of different lengths).
     t : float, array-like of shape (n,), list of array-like, or None
-        The sampling step, the sample times, or one array per trajectory. When None, a DataFrame
-        whose index is numeric, a ``DatetimeIndex`` or a ``TimedeltaIndex`` gives the times (in
-        seconds from its first row); a default ``RangeIndex`` is not taken as time.
+        The sampling step, the sample times, or one array per trajectory (datetimes and
+        timedeltas become seconds from the first one). When None, a DataFrame's index gives
+        the times if it holds floats (taken as seconds) or is a ``DatetimeIndex`` or
+        ``TimedeltaIndex`` (seconds from its first row). An integer index (the default
+        ``RangeIndex``, or what is left of it after ``dropna`` or a selection) counts rows and
+        is never taken as time: pass ``t=X.index.to_numpy(float)`` when its integers are
+        seconds.
     name : str
         How to name ``X`` in error messages.
     estimator : estimator, optional
@@ -276,6 +432,11 @@ def validate_trajectories(
         Fewest samples each trajectory must have.
     feature_names : list of str, optional
         Variable names for array input (PySINDy's ``feature_names=``).
+    expected_names : list of str, optional
+        The ``feature_names=`` an estimator fitted on arrays was given (with ``reset=False``):
+        a DataFrame must then have exactly these columns, in this order, or a ValueError says
+        how to select them. scikit-learn's own check, which would only warn that the
+        estimator was fitted without feature names, is skipped for it.
 
     Returns
     -------
@@ -293,7 +454,7 @@ def validate_trajectories(
     if any(is_frame) and not all(is_frame):
         raise TypeError(f"{name} mixes DataFrames and arrays; pass all trajectories in one form")
     times = _split_time(t, len(items), name)
-    xs, ts, indexes, columns0 = [], [], [], None
+    xs, ts, indexes, columns0, time_note = [], [], [], None, None
     for k, (item, tk) in enumerate(zip(items, times)):
         label = _where(name, k, len(items))
         if isinstance(item, pd.DataFrame):
@@ -309,7 +470,8 @@ def validate_trajectories(
                 raise ValueError(f"{label} has 0 columns; at least 1 is required")
             indexes.append(item.index)
             if tk is None:
-                tk = _frame_time(item)
+                tk, note = _frame_time(item, label)
+                time_note = time_note or note
         else:
             values = _array_values(item, label)
         n = values.shape[0]
@@ -331,12 +493,16 @@ def validate_trajectories(
         # scikit-learn's own helper records n_features_in_/feature_names_in_ and produces the
         # messages its estimator checks expect when predict sees the wrong number of features.
         first = items[0] if is_frame[0] else xs[0]
+        if expected_names is not None and columns0 is not None:
+            _check_names(columns0, expected_names, name)
+            first = xs[0]  # names checked: scikit-learn would warn "fitted without names"
         validate_data(estimator, first, reset=reset, ensure_all_finite=False, dtype=None)
     have_time = [tk is not None for tk in ts]
     if any(have_time) and not all(have_time):
         missing = have_time.index(False)
         raise ValueError(
-            f"{_where(name, missing, len(items))} has no time while others do: {_TIME_HINT}"
+            f"{_where(name, missing, len(items))} has no time while others do: "
+            f"{time_note or _TIME_HINT}"
         )
     names = (
         [str(c) for c in columns0]
@@ -350,10 +516,29 @@ def validate_trajectories(
         index=indexes if columns0 is not None else None,
         from_frame=columns0 is not None,
         step=float(t) if isinstance(t, numbers.Number) and not isinstance(t, bool) else None,
+        time_note=time_note,
+        name=name,
     )
     if require_time:
         data.require_time()
     return data
+
+
+def _check_names(columns, expected, name):
+    """A DataFrame given to an estimator fitted on arrays with ``feature_names=`` must match."""
+    got = [str(c) for c in columns]
+    if got == list(expected):
+        return
+    if sorted(got) == sorted(expected):
+        problem = "the same columns in another order"
+    else:
+        missing = [n for n in expected if n not in got]
+        extra = [c for c in got if c not in expected]
+        problem = f"columns {got} (missing {missing}, unexpected {extra})"
+    raise ValueError(
+        f"{name} has {problem}, but the model was fitted with feature_names={list(expected)}: "
+        f"pass {name}[{list(expected)}], the columns in the order of fit"
+    )
 
 
 def _default_names(d, feature_names):

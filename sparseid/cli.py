@@ -74,9 +74,22 @@ def _prepare_output(folder, overwrite):
     return folder
 
 
+def _select_file_backend():
+    """Select matplotlib's non-interactive Agg backend: the command only writes files.
+
+    Done by the command (before anything draws), never by :mod:`sparseid.plotting`, whose
+    figures follow whatever backend the user's session chose.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def _compare(args):
     from .compare import COLUMNS, results_frame, run_cases
     from .plotting import save_figures
+
+    _select_file_backend()
 
     datasets = ["lorenz", "rotating_linear"] if args.dataset == "all" else [args.dataset]
     noise = list(SWEEP_NOISE) if args.sweep == "noise" else args.noise

@@ -1,8 +1,11 @@
 """Figures of a comparison: trajectories, phase portraits, error growth, coefficients, loss.
 
 Every function takes the :class:`~sparseid.compare.Case` objects of one data set and returns a
-matplotlib ``Figure``; :func:`save_figures` writes them all. matplotlib is imported lazily and
-only the non-interactive Agg backend is used, so nothing opens a window.
+matplotlib ``Figure`` made with pyplot; :func:`save_figures` writes them all and closes them.
+matplotlib is imported lazily and its backend is left alone: whatever the user, the notebook or
+``MPLBACKEND`` chose stays in force. A script that only saves figures selects the
+non-interactive backend itself, with ``matplotlib.use("Agg")`` before importing pyplot (as the
+``sparseid`` command and the examples do).
 """
 
 from __future__ import annotations
@@ -26,9 +29,8 @@ LABELS = {"sindy": "SINDy", "linear": "linear B x", "neural_ode": "neural ODE"}
 
 
 def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # Never matplotlib.use() here: selecting a backend is global state that belongs to the
+    # application (a notebook's inline backend, a GUI, a script's Agg), not to a library.
     import matplotlib.pyplot as plt
 
     return plt
@@ -140,7 +142,9 @@ def coefficient_figure(case, system):
                 color = "white" if abs(v) > 0.6 * limit else "black"
                 ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=7, color=color)
         ax.set_title(f"{title} coefficients")
-    fig.colorbar(image, ax=axes, shrink=0.8)
+        ax.set_xlabel("library term")
+    axes[0].set_ylabel("equation")
+    fig.colorbar(image, ax=axes, shrink=0.8, label="coefficient")
     fig.suptitle(_title(case), fontsize=9)
     return fig
 
@@ -164,6 +168,9 @@ def loss_figure(case):
 def save_figures(cases, folder, formats=("png",)):
     """Write every figure of every data set into ``folder``; returns the paths written.
 
+    The figures are closed once written. The current matplotlib backend is used (formats such as
+    png and svg are written whatever it is).
+
     For each data set the figures show, per model, the setting with the least noise and the
     training window closest to the neural ODE's (the lecture's 400 points on rotating-linear).
     """
@@ -177,11 +184,14 @@ def save_figures(cases, folder, formats=("png",)):
     written = []
 
     def write(fig, stem):
-        for fmt in formats:
-            path = folder / f"{stem}.{fmt}"
-            fig.savefig(path, dpi=110)
-            written.append(path)
-        plt.close(fig)
+        # Closed even when saving fails, so pyplot does not keep the figure alive.
+        try:
+            for fmt in formats:
+                path = folder / f"{stem}.{fmt}"
+                fig.savefig(path, dpi=110)
+                written.append(path)
+        finally:
+            plt.close(fig)
 
     for dataset in dict.fromkeys(case.dataset for case in cases):
         chosen = _representative(cases, dataset)

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.base import BaseEstimator
 
-from sparseid._data import Trajectories, validate_targets, validate_time, validate_trajectories
+from sparseid._data import (
+    Trajectories,
+    find_gaps,
+    to_seconds,
+    validate_targets,
+    validate_time,
+    validate_trajectories,
+)
 
 
 def test_array_with_step():
@@ -72,6 +79,51 @@ def test_default_range_index_is_not_time():
     assert validate_trajectories(df).t is None
     with pytest.raises(ValueError, match="pass t="):
         validate_trajectories(df, require_time=True)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.Index([0, 1, 3], dtype="int64"),  # what dropna leaves of a RangeIndex
+        pd.Index([0, 1, 3], dtype="uint32"),
+        pd.Index([0, 1, 3], dtype="Int64"),
+    ],
+    ids=["int64", "uint32", "nullable"],
+)
+def test_integer_index_is_row_numbers_not_time(index):
+    df = pd.DataFrame({"a": [1.0, 2, 3]}, index=index)
+    data = validate_trajectories(df)
+    assert data.t is None
+    with pytest.raises(ValueError, match=r"integers \(row numbers\?\), which is not taken as time"):
+        data.require_time()
+    with pytest.raises(ValueError, match=r"t=X\.index\.to_numpy\(float\)"):
+        validate_trajectories(df, require_time=True)
+    # marked as time by the user: explicitly, or as floats
+    np.testing.assert_array_equal(validate_trajectories(df, t=df.index).t[0], [0.0, 1.0, 3.0])
+    df.index = df.index.astype(float)
+    np.testing.assert_array_equal(validate_trajectories(df).t[0], [0.0, 1.0, 3.0])
+
+
+def test_index_that_is_not_time_is_named_in_the_error():
+    df = pd.DataFrame({"a": [1.0, 2, 3]}, index=["p", "q", "r"])
+    with pytest.raises(ValueError, match="X has an index of dtype"):
+        validate_trajectories(df, require_time=True)
+    dfs = [pd.DataFrame({"a": [1.0, 2]}, index=[0.0, 1.0]), pd.DataFrame({"a": [1.0, 2]})]
+    with pytest.raises(
+        ValueError, match=r"X\[1\] has no time while others do: X\[1\] has a default"
+    ):
+        validate_trajectories(dfs)
+
+
+def test_clock_times_in_seconds_from_the_first():
+    stamps = pd.date_range("2024-01-01 23:59:59", periods=3, freq="500ms", tz="UTC")
+    expected = [0.0, 0.5, 1.0]
+    for t in (stamps, stamps.to_numpy(), pd.Series(stamps), list(stamps), stamps - stamps[0]):
+        np.testing.assert_array_equal(to_seconds(t), expected)
+        np.testing.assert_array_equal(validate_time(t, 3), expected)
+    np.testing.assert_array_equal(validate_trajectories(np.ones((3, 1)), t=stamps).t[0], expected)
+    plain = np.array([5.0, 6.0])
+    assert to_seconds(plain) is plain and to_seconds(0.1) == 0.1
 
 
 def test_explicit_t_overrides_the_index():
@@ -233,6 +285,56 @@ def test_list_mixing_dataframes_and_arrays():
 def test_list_with_different_widths():
     with pytest.raises(ValueError, match=r"X\[1\] has 3 columns but X\[0\] has 2"):
         validate_trajectories([np.ones((3, 2)), np.ones((3, 3))])
+
+
+def test_expected_names_check_the_columns_of_a_dataframe():
+    est = BaseEstimator()
+    validate_trajectories(np.ones((3, 2)), estimator=est, feature_names=["p", "q"])
+    df = pd.DataFrame({"p": [1.0, 2], "q": [3.0, 4]})
+    data = validate_trajectories(df, estimator=est, reset=False, expected_names=["p", "q"])
+    assert data.names == ["p", "q"]
+    with pytest.raises(ValueError, match=r"another order.*pass X\[\['p', 'q'\]\]"):
+        validate_trajectories(df[["q", "p"]], estimator=est, reset=False, expected_names=["p", "q"])
+    with pytest.raises(ValueError, match=r"missing \['q'\], unexpected \['r'\]"):
+        validate_trajectories(
+            df.rename(columns={"q": "r"}), estimator=est, reset=False, expected_names=["p", "q"]
+        )
+
+
+# --- gaps: rows that are not contiguous ------------------------------------------------------
+
+
+def test_gap_between_cross_validation_folds_is_found():
+    t = np.r_[np.arange(100.0), np.arange(200.0, 300.0)] * 0.01  # KFold(3)'s middle train rows
+    assert find_gaps(t).tolist() == [100]
+    data = validate_trajectories(np.ones((200, 1)), t=t)
+    assert data.pieces() == [(0, 0, 100), (0, 100, 200)]
+    assert "has a gap in its times (the first: t[100] - t[99] = 1.01" in data.describe_gaps(0)
+
+
+def test_what_is_not_a_gap():
+    uniform = np.arange(50.0)
+    assert find_gaps(uniform).size == 0
+    # one or two missing samples are bridged by the time-aware differentiators
+    assert find_gaps(np.delete(uniform, [10, 20, 21])).size == 0
+    # a smoothly changing step, even over orders of magnitude (an adaptive solver's grid)
+    assert find_gaps(np.cumsum(np.geomspace(1e-4, 1.0, 200))).size == 0
+    jitter = uniform + np.random.default_rng(0).uniform(-0.3, 0.3, 50)
+    assert find_gaps(jitter).size == 0
+    assert find_gaps(np.array([0.0, 1.0, 10.0])).size == 0  # too few steps to compare
+
+
+def test_shuffled_rows_have_gaps():
+    rows = np.sort(np.random.default_rng(0).permutation(300)[:200])  # a shuffled KFold fold
+    assert len(find_gaps(rows * 0.01)) > 3
+
+
+def test_a_scalar_step_or_no_time_makes_one_piece():
+    assert validate_trajectories(np.ones((5, 1)), t=0.1).pieces() == [(0, 0, 5)]
+    assert validate_trajectories([np.ones((5, 1)), np.ones((3, 1))]).pieces() == [
+        (0, 0, 5),
+        (1, 0, 3),
+    ]
 
 
 def test_targets_are_checked_against_trajectories():

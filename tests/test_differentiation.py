@@ -98,6 +98,7 @@ def test_finite_difference_convergence_order(order, grid):
         x_dot = FiniteDifference(order=order)(np.sin(t), t)
         errors.append(np.max(np.abs(x_dot - np.cos(t))))  # ends included
     slope = np.polyfit(np.log(steps), np.log(errors), 1)[0]
+    # measured |slope - order| up to 0.11 (order 8 on the uniform grid)
     assert abs(slope - order) < 0.3, (order, grid, slope, errors)
 
 
@@ -111,8 +112,9 @@ def test_finite_difference_exact_on_polynomials(order, seed):
     np.testing.assert_allclose(
         FiniteDifference(order=order)(x, t),
         np.column_stack([poly.deriv()(t)] * 2) * [1, 2],
-        rtol=1e-7,
-        atol=1e-7 * np.max(np.abs(poly.deriv()(t))),
+        rtol=0,
+        # rounding: measured up to 4.4e-13 of the largest derivative over 8000 draws
+        atol=2e-12 * np.max(np.abs(poly.deriv()(t))),
     )
 
 
@@ -121,8 +123,8 @@ def test_finite_difference_uniform_and_general_paths_agree(order):
     t = np.linspace(0.0, 3.0, 40)
     x = np.column_stack([np.sin(t), np.exp(t)])
     method = FiniteDifference(order=order)
-    np.testing.assert_allclose(
-        method(x, t), method._differentiate_nonuniform(x, t, order), rtol=1e-9, atol=1e-9
+    np.testing.assert_allclose(  # measured up to 9.6e-13
+        method(x, t), method._differentiate_nonuniform(x, t, order), rtol=0, atol=3e-12
     )
     np.testing.assert_allclose(method(x, t[1] - t[0]), method(x, t), rtol=1e-12, atol=1e-12)
 
@@ -150,9 +152,9 @@ def test_finite_difference_order2_agrees_with_pysindy(lorenz, grid):
     ours = FiniteDifference()(x, t)
     theirs = ps.FiniteDifference()(x, t)
     scale = np.max(np.abs(theirs), axis=0)
-    assert np.max(np.abs(ours - theirs)[1:-1] / scale) < 1e-10
+    assert np.max(np.abs(ours - theirs)[1:-1] / scale) < 5e-13  # measured 1.1e-13
     # PySINDy's ends are also three-point one-sided differences: they agree there too.
-    assert np.max(np.abs(ours - theirs) / scale) < 1e-10
+    assert np.max(np.abs(ours - theirs) / scale) < 5e-13
 
 
 @pytest.mark.parametrize(
@@ -182,29 +184,29 @@ def test_savitzky_golay_exact_on_polynomials_including_ends():
     t = np.linspace(0.0, 2.0, 30)
     x = 1 + t - 2 * t**2 + 0.5 * t**3
     expected = 1 - 4 * t + 1.5 * t**2
-    np.testing.assert_allclose(SavitzkyGolay(window=9, polyorder=3)(x, t), expected, atol=1e-10)
+    # rounding only: measured 8.4e-15 (uniform) and 7.2e-15 (jittered)
+    method = SavitzkyGolay(window=9, polyorder=3)
+    np.testing.assert_allclose(method(x, t), expected, rtol=0, atol=3e-14)
     t_jit = _jittered(0.07, span=2.0)
     x = 1 + t_jit - 2 * t_jit**2 + 0.5 * t_jit**3
-    np.testing.assert_allclose(
-        SavitzkyGolay(window=9, polyorder=3)(x, t_jit), 1 - 4 * t_jit + 1.5 * t_jit**2, atol=1e-9
-    )
+    np.testing.assert_allclose(method(x, t_jit), 1 - 4 * t_jit + 1.5 * t_jit**2, rtol=0, atol=3e-14)
 
 
 def test_savitzky_golay_local_fits_match_filter_on_uniform_grid():
     t = np.linspace(0.0, 4.0, 100)
     x = np.column_stack([np.sin(3 * t), np.exp(-t)])
     method = SavitzkyGolay(window=11, polyorder=4)
-    np.testing.assert_allclose(
-        method(x, t), method._differentiate_local_fits(x, t, 11, 4), rtol=1e-9, atol=1e-9
+    np.testing.assert_allclose(  # measured 1.7e-14
+        method(x, t), method._differentiate_local_fits(x, t, 11, 4), rtol=0, atol=5e-14
     )
 
 
 def test_smoothing_spline_accurate_on_clean_data():
     t = _jittered(0.02, span=6.0)
     error = np.abs(SmoothingSpline(smoothing=0.0)(np.sin(t), t) - np.cos(t))
-    assert np.max(error[20:-20]) < 1e-5
+    assert np.max(error[20:-20]) < 5e-7  # measured 1.9e-7
     # The natural end conditions (zero second derivative) bias the last few samples.
-    assert np.max(error) < 5e-3
+    assert np.max(error) < 4e-3  # measured 1.8e-3
 
 
 @pytest.mark.parametrize("lam", [0.0, 1e-4, 1e-2, 1.0])
@@ -212,8 +214,12 @@ def test_smoothing_spline_matches_scipy_for_fixed_smoothing(lam):
     t = _jittered(0.03, span=9.0, seed=5)
     x = np.sin(t) + 0.05 * np.random.default_rng(5).standard_normal(t.size)
     expected = make_smoothing_spline(t, x, lam=lam).derivative()(t)
+    # measured 2.5e-15, 4.6e-14, 9.3e-13, 2.1e-11 of the largest derivative for the four lam
     np.testing.assert_allclose(
-        SmoothingSpline(smoothing=lam)(x, t), expected, rtol=0, atol=1e-9 * np.max(np.abs(expected))
+        SmoothingSpline(smoothing=lam)(x, t),
+        expected,
+        rtol=0,
+        atol=5e-11 * np.max(np.abs(expected)),
     )
 
 
@@ -225,33 +231,41 @@ def test_smoothing_spline_gcv_matches_scipy_and_scales_with_time_unit():
     ours = SmoothingSpline()(x, t)
     for j in range(2):
         expected = make_smoothing_spline(t, x[:, j]).derivative()(t)
-        assert np.max(np.abs(ours[:, j] - expected)) < 1e-2 * np.max(np.abs(expected))
+        # the two GCV minimisers stop at slightly different lam: measured 2.3e-4 and 5.0e-5
+        assert np.max(np.abs(ours[:, j] - expected)) < 5e-4 * np.max(np.abs(expected))
     lam = SmoothingSpline().gcv_smoothing(x, t)
     assert np.all(lam > 0)
-    # lam multiplies an integral of f''**2 dt: it scales like time**3.
-    np.testing.assert_allclose(SmoothingSpline().gcv_smoothing(x, 2.0 * t), 8.0 * lam, rtol=1e-6)
+    # lam multiplies an integral of f''**2 dt: it scales like time**3 (measured: exactly).
+    np.testing.assert_allclose(SmoothingSpline().gcv_smoothing(x, 2.0 * t), 8.0 * lam, rtol=1e-12)
 
 
 def test_spectral_exact_on_periodic_data_and_cutoff_removes_noise():
     t = np.linspace(0.0, 2 * np.pi, 256, endpoint=False)
     x = np.column_stack([np.sin(3 * t), np.cos(5 * t) + 0.5 * np.sin(t)])
     exact = np.column_stack([3 * np.cos(3 * t), -5 * np.sin(5 * t) + 0.5 * np.cos(t)])
-    np.testing.assert_allclose(Spectral()(x, t), exact, atol=1e-10)
+    np.testing.assert_allclose(Spectral()(x, t), exact, rtol=0, atol=5e-13)  # measured 1.9e-13
     noisy = x + 0.05 * np.random.default_rng(0).standard_normal(x.shape)
     plain = _rmse(Spectral()(noisy, t), exact)
     cut = _rmse(Spectral(cutoff=0.1)(noisy, t), exact)
-    assert cut < 0.2 * plain
+    assert cut < 0.07 * plain  # measured 0.034
 
 
 @pytest.mark.parametrize(
-    "method",
-    [SavitzkyGolay(window=41, polyorder=3), SmoothingSpline(), TotalVariation(alpha=3e-3)],
-    ids=lambda m: type(m).__name__,
+    ("method", "max_ratio"),
+    # RMSE against second-order differences, measured: 0.047, 0.023, 0.052
+    [
+        (SavitzkyGolay(window=41, polyorder=3), 0.1),
+        (SmoothingSpline(), 0.05),
+        (TotalVariation(alpha=3e-3), 0.1),
+    ],
+    ids=["SavitzkyGolay", "SmoothingSpline", "TotalVariation"],
 )
-def test_smoothing_methods_beat_second_order_differences_on_noisy_lorenz(noisy_lorenz, method):
+def test_smoothing_methods_beat_second_order_differences_on_noisy_lorenz(
+    noisy_lorenz, method, max_ratio
+):
     t, x, x_dot = noisy_lorenz
     baseline = _rmse(FiniteDifference(order=2)(x, t), x_dot)
-    assert _rmse(method(x, t), x_dot) < 0.25 * baseline
+    assert _rmse(method(x, t), x_dot) < max_ratio * baseline
 
 
 def test_total_variation_warns_when_not_converged():
@@ -266,22 +280,30 @@ def test_total_variation_recovers_a_kink():
     x = np.abs(t - 0.5) + 0.005 * np.random.default_rng(1).standard_normal(t.size)
     x_dot = TotalVariation(alpha=1e-2, max_iter=500, tol=1e-4)(x, t)
     away = np.abs(t - 0.5) > 0.05
-    assert np.median(np.abs(x_dot - np.sign(t - 0.5))[away]) < 0.05
+    assert np.median(np.abs(x_dot - np.sign(t - 0.5))[away]) < 0.006  # measured 0.0024
 
 
 @pytest.mark.parametrize(
-    "method",
-    [FiniteDifference(order=8), SavitzkyGolay(), SmoothingSpline(), TotalVariation()],
-    ids=lambda m: type(m).__name__,
+    ("method", "atol"),
+    # measured: 6.5e-13, 5.5e-14, 2.8e-14 (exact up to rounding) and 2.5e-5 (TotalVariation's
+    # iterative solve stops at its tolerance)
+    [
+        (FiniteDifference(order=8), 2e-12),
+        (SavitzkyGolay(), 2e-13),
+        (SmoothingSpline(), 1e-13),
+        (TotalVariation(), 6e-5),
+    ],
+    ids=["FiniteDifference", "SavitzkyGolay", "SmoothingSpline", "TotalVariation"],
 )
-def test_constant_and_linear_columns(method):
+def test_constant_and_linear_columns(method, atol):
     t = np.linspace(0.0, 1.0, 50)
     x = np.column_stack([np.full(50, 3.0), 2.0 * t + 1.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         x_dot = method(x, t)
         assert np.all(check_noise(x, t, FiniteDifference()) == 0.0)
-    np.testing.assert_allclose(x_dot, np.column_stack([np.zeros(50), np.full(50, 2.0)]), atol=1e-3)
+    expected = np.column_stack([np.zeros(50), np.full(50, 2.0)])
+    np.testing.assert_allclose(x_dot, expected, rtol=0, atol=atol)
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -346,7 +368,8 @@ def test_default_differentiation_is_fresh_and_documented():
 
 def test_default_is_accurate_on_clean_lorenz(lorenz):
     t, x, x_dot = lorenz
-    assert np.max(np.abs(default_differentiation()(x, t) - x_dot)) < 1e-6 * np.max(np.abs(x_dot))
+    error = np.max(np.abs(default_differentiation()(x, t) - x_dot))
+    assert error < 1e-9 * np.max(np.abs(x_dot))  # measured 3.4e-10
 
 
 @pytest.mark.parametrize("level", [1e-3, 1e-2, 0.05])
@@ -354,22 +377,23 @@ def test_estimate_noise_recovers_the_level(lorenz, level):
     t, x, _ = lorenz
     sigma = level * x.std(axis=0)
     noisy = x + sigma * np.random.default_rng(7).standard_normal(x.shape)
-    np.testing.assert_allclose(estimate_noise(noisy, t), sigma, rtol=0.1)
-    np.testing.assert_allclose(estimate_noise(noisy), sigma, rtol=0.1)
-    assert np.all(estimate_noise(x, t) < 1e-8 * x.std(axis=0))
+    # a statistical estimate from 2000 samples: measured 1.6 % off at each level
+    np.testing.assert_allclose(estimate_noise(noisy, t), sigma, rtol=0.035)
+    np.testing.assert_allclose(estimate_noise(noisy), sigma, rtol=0.035)
+    assert np.all(estimate_noise(x, t) < 5e-11 * x.std(axis=0))  # measured 1.8e-11
 
 
 def test_estimate_noise_on_non_uniform_times():
     t = _jittered(0.002, span=10.0, seed=8)
     noise = 0.01 * np.random.default_rng(8).standard_normal(t.size)
-    assert abs(estimate_noise(np.sin(t) + noise, t) - 0.01) < 0.001
-    assert estimate_noise(np.sin(t), t) < 1e-12
+    assert abs(estimate_noise(np.sin(t) + noise, t) - 0.01) < 8e-4  # measured 3.4e-4
+    assert estimate_noise(np.sin(t), t) < 1e-15  # measured 8.8e-17
 
 
 def test_spectral_odd_length_and_scalar_step():
     t = np.linspace(0.0, 2 * np.pi, 255, endpoint=False)
-    np.testing.assert_allclose(
-        Spectral()(np.sin(3 * t), t[1] - t[0]), 3 * np.cos(3 * t), atol=1e-10
+    np.testing.assert_allclose(  # measured 1.4e-13
+        Spectral()(np.sin(3 * t), t[1] - t[0]), 3 * np.cos(3 * t), rtol=0, atol=5e-13
     )
 
 
@@ -378,7 +402,7 @@ def test_check_noise_silent_on_clean_and_warns_on_noisy_lorenz(lorenz, noisy_lor
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ratio = check_noise(x, t, FiniteDifference(order=6))
-    assert np.all(ratio < 1e-6)
+    assert np.all(ratio < 3e-9)  # measured 1.1e-9
     t, x_noisy, _ = noisy_lorenz
     with pytest.warns(NoiseWarning, match="SavitzkyGolay, SmoothingSpline or TotalVariation"):
         ratio = check_noise(x_noisy, t, FiniteDifference(order=6))

@@ -96,7 +96,8 @@ def test_derivative_code_against_finite_differences(term):
             step = np.zeros(3)
             step[j] = h
             fd = (term.evaluate(X + step) - term.evaluate(X - step)) / (2 * h)
-            np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-6)
+            # error of the differences: |got - fd| / (1 + |fd|) measured up to 3.3e-10 (30 seeds)
+            np.testing.assert_allclose(got, fd, rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("term", TERMS, ids=_term_id)
@@ -197,7 +198,8 @@ def test_compile_rhs_matches_transform_and_finite_differences(library):
     h = 1e-6
     for x in X[:5]:
         fd = np.column_stack([(f.rhs(x + h * e) - f.rhs(x - h * e)) / (2 * h) for e in np.eye(3)])
-        np.testing.assert_allclose(f.jacobian(x), fd, rtol=1e-6, atol=1e-6)
+        # |J - fd| / (1 + |fd|) measured up to 9.8e-10 over 30 seeds
+        np.testing.assert_allclose(f.jacobian(x), fd, rtol=2.5e-9, atol=2.5e-9)
 
 
 def test_compile_rhs_lorenz_source_and_types():

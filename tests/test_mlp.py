@@ -86,8 +86,9 @@ def test_vjp_matches_finite_differences(activation):
         e = np.zeros_like(theta)
         e[k] = eps
         fd_t[k] = (scalar(z, theta + e) - scalar(z, theta - e)) / (2 * eps)
-    np.testing.assert_allclose(gz, fd_z, rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(gtheta, fd_t, rtol=1e-6, atol=1e-8)
+    # central differences with eps = 1e-6: measured up to 5.5e-10 (inputs) and 1.2e-9 (params)
+    np.testing.assert_allclose(gz, fd_z, rtol=0, atol=1.5e-9)
+    np.testing.assert_allclose(gtheta, fd_t, rtol=0, atol=3e-9)
     into = np.empty(mlp.n_params)
     field.param_grad_into(cache, deltas, into)
     np.testing.assert_allclose(into, gtheta, rtol=1e-13, atol=1e-14)

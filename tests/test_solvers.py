@@ -41,31 +41,33 @@ def test_dopri5_dense_output_matches_exact_solution_to_tolerance(rtol):
     atol = rtol * 1e-3
     Y, _, n_eval = dopri5_dense(linear_field, Y0, T_GRID, rtol=rtol, atol=atol)
     err = np.abs(Y - exact(Y0, T_GRID))
-    # local tolerance times a modest factor for the accumulation over a few steps
-    assert err.max() <= 20 * (rtol * 2.0 + atol)
-    assert n_eval < 100
+    # The error per unit of tolerance (rtol times |y| ≈ 2, plus atol) was measured at 0.040,
+    # 0.074 and 0.075 for rtol = 1e-3, 1e-6, 1e-9; with 26, 32 and 62 evaluations.
+    assert err.max() <= 0.15 * (rtol * 2.0 + atol)
+    assert n_eval <= {1e-3: 40, 1e-6: 50, 1e-9: 90}[rtol]
 
 
 def test_dopri5_takes_few_steps_for_a_segment():
-    # the point of dense output: ~17 evaluations for 40 samples at the default tolerances,
-    # against 160 for RK4 on the sample grid
+    # the point of dense output: 26 evaluations (4 steps) for 40 samples at the default
+    # tolerances, against 160 for RK4 on the sample grid
     _, rec, n_eval = dopri5_dense(linear_field, Y0, T_GRID, record=True)
-    assert n_eval <= 40
-    assert len(rec.steps) <= 6
+    assert n_eval <= 30
+    assert len(rec.steps) <= 5
 
 
 def test_dopri5_long_interval_and_tight_tolerance():
     times = np.linspace(0.5, 15.0, 30)
     Y, _, _ = dopri5_dense(linear_field, Y0, times, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(Y, exact(Y0, times), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(Y, exact(Y0, times), rtol=0, atol=2e-10)  # measured 6.6e-11
 
 
 def test_dopri5_per_row_observation_times():
     rng = np.random.default_rng(0)
     times = np.sort(rng.uniform(0.01, 2.0, size=(3, 25)), axis=1)
     Y, rec, _ = dopri5_dense(linear_field, Y0, times, rtol=1e-9, atol=1e-12, record=True)
-    np.testing.assert_allclose(Y, exact(Y0, times), rtol=0, atol=1e-8)
-    assert all(step[4] is None or step[4][0] == "rows" for step in rec.steps)
+    np.testing.assert_allclose(Y, exact(Y0, times), rtol=0, atol=1e-9)  # measured 3.1e-10
+    dense = [step[4] for step in rec.steps if step[4] is not None]
+    assert dense and all(d[0] == "rows" for d in dense)
 
 
 def test_dopri5_replayed_steps_reproduce_the_solve():
@@ -84,18 +86,19 @@ def test_dopri5_rejects_and_retries_on_a_fast_field():
 
     times = np.linspace(0.01, 1.0, 10)
     Y, _, _ = dopri5_dense(stiffish, np.ones((2, 1)), times, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(Y[:, :, 0], np.exp(-50 * times)[:, None] * [1, 1], atol=1e-6)
+    # measured 7.6e-9
+    np.testing.assert_allclose(Y[:, :, 0], np.exp(-50 * times)[:, None] * [1, 1], rtol=0, atol=2e-8)
 
 
 def test_dopri5_non_finite_state_raises():
-    def blow_up(z, out=None):
+    def undefined_above(z, out=None):  # dz/dt = z, undefined (NaN) where z > 1.5
         out = np.empty_like(z) if out is None else out
-        np.multiply(z, z, out=out)
-        out *= 1e300
+        out[:] = np.where(np.abs(z) > 1.5, np.nan, z)
         return out, None
 
-    with pytest.raises(FloatingPointError):
-        dopri5_dense(blow_up, np.ones((1, 1)), np.array([1.0, 2.0]), max_steps=200)
+    # z reaches 1.5 at t = log(1.5) = 0.41; a trial step from t = 0.1 already evaluates there
+    with pytest.raises(FloatingPointError, match=r"non-finite state at t = 0\.[0-4]"):
+        dopri5_dense(undefined_above, np.ones((1, 1)), np.array([1.0, 2.0]), max_steps=200)
 
 
 def test_dopri5_step_budget():
@@ -113,14 +116,14 @@ def test_fixed_step_convergence_order(method, order):
         errors.append(np.abs(Y - ref).max())
         assert n_eval == 20 * n_sub * (4 if method == "rk4" else 1)
     observed = np.log2(errors[0] / errors[1])
-    assert abs(observed - order) < 0.3
+    assert abs(observed - order) < 0.06  # measured 3.979 (rk4) and 1.027 (euler)
 
 
 def test_fixed_step_per_row_times():
     rng = np.random.default_rng(1)
     times = np.sort(rng.uniform(0.01, 1.0, size=(3, 15)), axis=1)
     Y, _, _ = fixed_step_solve(linear_field, Y0, times, method="rk4", n_substeps=8)
-    np.testing.assert_allclose(Y, exact(Y0, times), atol=1e-7)
+    np.testing.assert_allclose(Y, exact(Y0, times), rtol=0, atol=5e-9)  # measured 1.8e-9
 
 
 def test_fixed_step_non_finite_raises():

@@ -98,13 +98,14 @@ def test_recovers_lorenz_from_degree5_library():
     true[1, [1, 2, 6]] = [28, -1, -1]
     true[2, [3, 5]] = [-8 / 3, 1]
     assert np.array_equal(model.support_, true != 0)
-    assert_allclose(model.coef_, true, rtol=1e-9, atol=1e-9)
-    # Requirement: on the final support, within 1e-8 of lstsq on the column-scaled matrix.
+    assert_allclose(model.coef_, true, rtol=0, atol=1e-13)  # exact derivatives: measured 2.1e-14
+    # On the final support, equal to lstsq on the column-scaled matrix (measured: within 2.3e-15
+    # relative; the requirement was 1e-8).
     for i in range(3):
         cols = model.support_[i]
         norms = np.linalg.norm(theta[:, cols], axis=0)
         ref = np.linalg.lstsq(theta[:, cols] / norms, y[:, i], rcond=None)[0] / norms
-        assert np.linalg.norm(model.coef_[i, cols] - ref) <= 1e-8 * np.linalg.norm(ref)
+        assert np.linalg.norm(model.coef_[i, cols] - ref) <= 1e-14 * np.linalg.norm(ref)
 
 
 @pytest.mark.filterwarnings("ignore::sparseid.exceptions.IllConditionedWarning")
@@ -183,7 +184,7 @@ def test_history_and_predict_shapes():
     model = STLSQ(threshold=0.5).fit(theta, y[:, 1])
     assert model.coef_.shape == (1, 10) and model.predict(theta).shape == (4000,)
     assert model.history_[0].all() and np.array_equal(model.history_[-1], model.support_)
-    assert model.score(theta, y[:, 1]) > 0.99
+    assert model.score(theta, y[:, 1]) > 1 - 2e-3  # measured 1 - R² = 8.4e-4
     assert STLSQ().fit(theta, y).predict(theta).shape == (4000, 3)
 
 
@@ -235,7 +236,7 @@ def test_bad_data():
         STLSQ().fit(bad, y)
     with pytest.raises(ValueError, match="STLSQ: Input y contains NaN"):
         STLSQ().fit(theta, np.where(y > 100, np.nan, y))
-    with pytest.raises(ValueError, match=r"STLSQ: X has 5 sample.* but 10 features"):
+    with pytest.warns(UserWarning, match=r"kept more terms than the 5 samples, so they were not"):
         STLSQ().fit(theta[:5], y[:5])
     model = STLSQ().fit(theta, y)
     with pytest.raises(ValueError, match="STLSQ: y has 2 target"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -445,18 +446,79 @@ def multiply_terms(*terms) -> Term:
     return factors[0] if len(factors) == 1 else ProductTerm(tuple(factors))
 
 
-def term_from_dict(d) -> Term:
-    """Rebuild a term from the dictionary made by its ``to_dict`` method."""
+# What a term description may hold: these four types with these fields, and as functions only
+# numpy's ufuncs, found in this table of them (never by looking a name up in a module).
+_TERM_FIELDS = {
+    "power": ("exponents",),
+    "fourier": ("kind", "input", "frequency"),
+    "function": ("numpy_function", "inputs", "name_format"),
+    "product": ("factors",),
+}
+_NUMPY_UFUNCS = {
+    name: f for name, f in vars(np).items() if isinstance(f, np.ufunc) and f.__name__ == name
+}
+_MAX_PRODUCT_DEPTH = 8
+
+
+def _described(d, key, kind):
+    if key not in d:
+        raise ValueError(f"term_from_dict: the {kind} term has no {key!r}")
+    return d[key]
+
+
+def _int_list(d, key, kind):
+    value = _described(d, key, kind)
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+    ):
+        raise ValueError(f"term_from_dict: {kind} {key} must be a list of integers >= 0")
+    return tuple(value)
+
+
+def _plain_format(fmt):
+    """Whether ``fmt`` is None or a format string whose only fields are ``{}``."""
+    if fmt is None:
+        return True
+    if not isinstance(fmt, str):
+        return False
+    try:
+        fields = [f[1:] for f in string.Formatter().parse(fmt) if f[1] is not None]
+    except ValueError:
+        return False
+    return all(field == ("", "", None) for field in fields)
+
+
+def term_from_dict(d, _depth=0) -> Term:
+    """Rebuild a term from the dictionary made by its ``to_dict`` method.
+
+    The description is treated as untrusted input: only the four term types are built, a
+    function can only be one of numpy's ufuncs, a name format may only hold ``{}`` fields, and
+    every other value is checked, so a crafted description raises ValueError.
+    """
     kind = d.get("type") if isinstance(d, dict) else None
+    if not isinstance(kind, str) or kind not in _TERM_FIELDS:
+        text = repr(d)
+        raise ValueError(f"term_from_dict: unknown term description {text[:80]}")
+    unknown = sorted(set(d) - {"type", *_TERM_FIELDS[kind]}, key=str)
+    if unknown:
+        raise ValueError(f"term_from_dict: the {kind} term has unknown key(s) {unknown}")
     if kind == "power":
-        return PowerTerm(tuple(d["exponents"]))
+        return PowerTerm(_int_list(d, "exponents", kind))
     if kind == "fourier":
-        return FourierTerm(d["kind"], d["input"], d["frequency"])
+        fields = [_described(d, key, kind) for key in _TERM_FIELDS[kind]]
+        return FourierTerm(*fields)
     if kind == "function":
-        function = getattr(np, d["numpy_function"], None)
-        if not isinstance(function, np.ufunc):
-            raise ValueError(f"term_from_dict: unknown numpy function {d['numpy_function']!r}")
-        return FunctionTerm(function, tuple(d["inputs"]), d.get("name_format"))
-    if kind == "product":
-        return ProductTerm(tuple(term_from_dict(f) for f in d["factors"]))
-    raise ValueError(f"term_from_dict: unknown term description {d!r}")
+        name = _described(d, "numpy_function", kind)
+        function = _NUMPY_UFUNCS.get(name) if isinstance(name, str) else None
+        if function is None:
+            raise ValueError(f"term_from_dict: unknown numpy function {str(name)[:80]!r}")
+        name_format = d.get("name_format")
+        if not _plain_format(name_format):
+            raise ValueError("term_from_dict: name_format must be a string whose fields are {}")
+        return FunctionTerm(function, _int_list(d, "inputs", kind), name_format)
+    factors = _described(d, "factors", kind)
+    if not isinstance(factors, list) or _depth >= _MAX_PRODUCT_DEPTH:
+        raise ValueError(
+            f"term_from_dict: factors must be a list nested at most {_MAX_PRODUCT_DEPTH} deep"
+        )
+    return ProductTerm(tuple(term_from_dict(f, _depth + 1) for f in factors))

@@ -23,7 +23,6 @@ with blow-up detection and persistence. A model implements a handful of hooks:
 from __future__ import annotations
 
 import numbers
-from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -31,7 +30,7 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import validate_targets, validate_trajectories
+from .._data import to_seconds, validate_targets, validate_trajectories
 from ..exceptions import SimulationError
 from ._persistence import save_model
 from ._simulate import (
@@ -41,6 +40,7 @@ from ._simulate import (
     integrate,
     iterate_map,
     n_steps,
+    output_index,
     output_times,
 )
 
@@ -48,14 +48,50 @@ __all__ = ["DynamicsModel"]
 
 
 def _looks_like_times(y, X):
-    """PySINDy's positional ``fit(x, t)``: a strictly increasing 1-D y beside a multi-column X."""
-    if not isinstance(y, np.ndarray | list | tuple | pd.Index) or isinstance(X, list | tuple):
+    """PySINDy's positional ``fit(x, t)``: y holds sample times rather than targets.
+
+    That is, for every trajectory of ``X``, y is 1-D (an array, list, pandas Index or Series,
+    any array-like), has one entry per row and is strictly increasing, or holds datetimes.
+    Whatever the number of columns of ``X``: with one column, a target that only grows is as
+    rare as it is with several. A genuine increasing target is passed as a column
+    (``y.reshape(-1, 1)``) or by the keyword ``x_dot=``.
+    """
+    several = (
+        isinstance(X, list | tuple)
+        and len(X) > 1
+        and all(isinstance(x, np.ndarray | pd.DataFrame) for x in X)
+    )
+    if several:
+        return (
+            isinstance(y, list | tuple)
+            and len(y) == len(X)
+            and all(_one_looks_like_times(yk, xk) for yk, xk in zip(y, X))
+        )
+    if isinstance(X, list | tuple) and len(X) == 1 and isinstance(X[0], np.ndarray | pd.DataFrame):
+        X = X[0]
+    return _one_looks_like_times(y, X)
+
+
+def _one_looks_like_times(y, X):
+    if y is None or isinstance(y, pd.DataFrame):
         return False
-    arr = np.asarray(y)
-    if arr.ndim != 1 or arr.dtype.kind not in "fiu" or arr.size < 2:
+    try:
+        n = len(X)
+    except TypeError:
         return False
-    shape = np.shape(X)
-    return len(shape) == 2 and shape[1] >= 2 and shape[0] == arr.size and np.all(np.diff(arr) > 0)
+    if isinstance(y, pd.Series | pd.Index):
+        y = y.to_numpy()
+    try:
+        arr = np.asarray(y)
+    except (TypeError, ValueError):
+        return False
+    if arr.ndim != 1 or arr.size < 2 or arr.size != n:
+        return False
+    if arr.dtype.kind in "mM" or (arr.dtype.kind == "O" and to_seconds(arr) is not arr):
+        return True  # datetimes or timedeltas
+    if arr.dtype.kind not in "fiu":
+        return False
+    return bool(np.all(np.diff(arr) > 0))
 
 
 class DynamicsModel(BaseEstimator):
@@ -65,12 +101,8 @@ class DynamicsModel(BaseEstimator):
     _supports_control = False
     #: Fewest samples a trajectory must have to be fitted.
     _min_samples = 2
-    #: Registry of model classes by name, for ``load_model``.
-    _registry: ClassVar[dict] = {}
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        DynamicsModel._registry[cls.__name__] = cls
+    # Classes that ``load_model`` may build are listed in ``sparseid._registry``; subclasses
+    # are not registered automatically, so a user's class can never be loaded under our names.
 
     # ---------------------------------------------------------------------------------------
     # fitting
@@ -80,18 +112,33 @@ class DynamicsModel(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n, d), DataFrame, or list of them
-            The measured states, one trajectory or a list of them.
+            The measured states, one trajectory or a list of them. A DataFrame's index gives
+            the times when ``t`` is not given, if it holds floats (seconds) or is a
+            ``DatetimeIndex``/``TimedeltaIndex`` (seconds from the first row). An integer
+            index counts rows and is never taken as time (pass ``t=X.index.to_numpy(float)``
+            if it holds seconds).
         y : array-like of shape (n,) or (n, k), or list of them, optional
             Targets to regress on the model's features, usually the known derivatives. When
             None, the targets are the time derivatives of ``X`` (or the next states, for maps).
+            A 1-D ``y`` that is strictly increasing (or holds datetimes), with one entry per
+            row of ``X``, is refused as looking like the sample times passed positionally
+            (PySINDy's ``fit(x, t)``): pass times as ``t=``; pass a genuine increasing target
+            as a column, ``y.reshape(-1, 1)``, or by the keyword ``x_dot=``.
         t : float, array-like, or list of array-like, optional
-            Sampling step or sample times (see :func:`sparseid._data.validate_trajectories`).
+            Sampling step or sample times, one array per trajectory for several (see
+            :func:`sparseid._data.validate_trajectories`); datetimes and timedeltas become
+            seconds from the first one. A scalar step says the rows are consecutive samples;
+            with an array of times, a step more than three times the steps around it is a
+            gap (see :func:`sparseid._data.find_gaps`): the rows either side are
+            differentiated, or paired, as separate pieces.
         x_dot : array-like, optional
-            Alias of ``y`` (PySINDy's name).
+            Alias of ``y`` (PySINDy's name). Being a keyword, it is never taken as times.
         u : array-like, DataFrame, or list of them, optional
             Control inputs, sampled like ``X`` (models that support them).
         feature_names : list of str, optional
-            Variable names for array input.
+            Variable names for array input. ``predict``, ``score`` and ``simulate`` then check
+            a DataFrame's columns (or a Series' or dict's keys, for ``x0``) against them, as for
+            a model fitted on a DataFrame: a DataFrame must have these columns in this order.
 
         Returns
         -------
@@ -127,21 +174,24 @@ class DynamicsModel(BaseEstimator):
             self._fit_targets(self._stack_inputs(data.x, inputs), np.concatenate(targets))
         return self
 
-    def _resolve_targets(self, X, y, x_dot):
+    def _resolve_targets(self, X, y, x_dot, method="fit"):
         if x_dot is not None and y is not None:
             raise ValueError("pass the targets either as y or as x_dot, not both")
-        y = x_dot if y is None else y
-        if isinstance(y, numbers.Number) and not isinstance(y, bool):
+        target = x_dot if y is None else y
+        if isinstance(target, numbers.Number) and not isinstance(target, bool):
             raise TypeError(
-                f"y={y!r} is a number, not a target array: to give the sampling step, "
-                f"pass it by name, as in fit(X, t={y!r})"
+                f"y={target!r} is a number, not a target array: to give the sampling step, "
+                f"pass it by name, as in {method}(X, t={target!r})"
             )
+        # x_dot is a keyword: what it holds is never times passed by position.
         if _looks_like_times(y, X):
             raise TypeError(
-                "y is a strictly increasing 1-D array beside a multi-column X: it looks like the "
-                "sample times (PySINDy's positional fit(x, t)). Pass times by name: fit(X, t=t)"
+                "y is a strictly increasing 1-D array (or holds datetimes) with one entry per "
+                "row of X: it looks like the sample times (PySINDy's positional fit(x, t)). "
+                f"Pass times by name: {method}(X, t=t). If y really is a target, pass it as a "
+                "column, y.reshape(-1, 1), or as x_dot=y"
             )
-        return y
+        return target
 
     def _derivative_names(self):
         return [f"{v}[k+1]" if self._is_map else f"{v}'" for v in self.variable_names_]
@@ -202,21 +252,40 @@ class DynamicsModel(BaseEstimator):
     def _stack_inputs(xs, inputs):
         return np.concatenate([np.hstack([x, u]) if u.shape[1] else x for x, u in zip(xs, inputs)])
 
-    def _regression_pairs(self, data, inputs):
-        """Stacked inputs Z and targets Y from trajectories: derivatives, or next states."""
+    def _regression_pairs(self, data, inputs, advice=None):
+        """Stacked inputs Z and targets Y from trajectories: derivatives, or next states.
+
+        Each trajectory is taken in the contiguous pieces of :meth:`Trajectories.pieces`: no
+        derivative is estimated, and no next state paired, across a gap in the times.
+        """
+        pieces = data.pieces()
         if self._is_map:
-            Z = self._stack_inputs([x[:-1] for x in data.x], [u[:-1] for u in inputs])
-            Y = np.concatenate([x[1:] for x in data.x])
+            Z = self._stack_inputs(
+                [data.x[k][a : b - 1] for k, a, b in pieces],
+                [inputs[k][a : b - 1] for k, a, b in pieces],
+            )
+            Y = np.concatenate([data.x[k][a + 1 : b] for k, a, b in pieces])
             return Z, Y
-        times = data.require_time("differentiate X")
+        times = data.require_time("differentiate X", advice)
         from ..differentiation import check_noise, default_differentiation
 
         method = getattr(self, "differentiation_method", None)
         is_default = method is None
         method = default_differentiation() if is_default else method
+        split = {k for k, a, _ in pieces if a > 0}
         derivatives = []
-        for x, tk in zip(data.x, times):
-            derivatives.append(method(x, tk))
+        for k, a, b in pieces:
+            x, tk = data.x[k][a:b], times[k][a:b]
+            try:
+                derivatives.append(method(x, tk))
+            except ValueError as err:
+                if k not in split:
+                    raise
+                raise ValueError(
+                    f"{data.describe_gaps(k)}; the piece of rows {a} to {b - 1} cannot be "
+                    f"differentiated: {err}. Rows must come in contiguous runs, in time order "
+                    "(in cross-validation, split with KFold without shuffle or TimeSeriesSplit)"
+                ) from None
             if is_default:
                 # The default is exact on clean data but amplifies noise: warn (NoiseWarning)
                 # when the data are noisy enough for that to matter, suggesting a smoother.
@@ -236,7 +305,11 @@ class DynamicsModel(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (m, d), DataFrame, or list of them
-            States.
+            States. A DataFrame must have the columns the model was fitted with, in the same
+            order: those of the DataFrame given to ``fit``, or its ``feature_names=`` (else a
+            ValueError says how to select them). A model fitted on arrays without
+            ``feature_names=`` warns, as scikit-learn's estimators do, and uses the columns
+            by position.
         u : array-like, optional
             Control inputs at those states, when the model was fitted with them.
 
@@ -260,11 +333,24 @@ class DynamicsModel(BaseEstimator):
             # validation would check has been checked above.
             out = self._predict_array(X)
             return out[:, 0] if self._targets_1d else out
-        data = validate_trajectories(X, None, estimator=self, reset=False)
+        data = validate_trajectories(
+            X, None, estimator=self, reset=False, expected_names=self._given_feature_names()
+        )
         inputs = self._validate_inputs(u, data, fitting=False)
         out = self._predict_array(self._stack_inputs(data.x, inputs))
         pieces = [self._format(piece, data, k) for k, piece in enumerate(data.split(out))]
         return pieces if isinstance(X, list | tuple) and data.n_trajectories > 1 else pieces[0]
+
+    def _given_feature_names(self):
+        """The ``feature_names=`` given to ``fit`` on arrays, or None.
+
+        Derived from the fitted state (names that are not the defaults ``x0, x1, ...`` on a
+        model fitted on arrays), so that saved and loaded models check names the same way.
+        """
+        if self._fitted_on_frame or hasattr(self, "feature_names_in_"):
+            return None
+        names = list(self.variable_names_)
+        return None if names == [f"x{i}" for i in range(len(names))] else names
 
     def _format(self, values, data, k):
         if self._targets_1d:
@@ -280,21 +366,53 @@ class DynamicsModel(BaseEstimator):
         """Coefficient of determination R² of the predictions against the targets.
 
         The targets are ``y`` when given, else the time derivatives of ``X`` (computed with
-        the model's differentiation method; the next states for maps). A step ``t`` given to
-        ``fit`` is reused when ``X`` carries no time.
+        the model's differentiation method, piece by piece between gaps in the times, as in
+        ``fit``; the next states for maps).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d), DataFrame, or list of them
+            States, checked as by :meth:`predict`.
+        y : array-like of shape (n,) or (n, k), or list of them, optional
+            Targets, as for :meth:`fit` (a 1-D increasing ``y`` is refused as looking like
+            times).
+        t : float, array-like, or list of array-like, optional
+            Sampling step or sample times of ``X``, needed to differentiate it unless ``X`` is
+            a DataFrame indexed by time. The step given to ``fit`` is not reused: ``X`` may be
+            sampled differently (a subsample, a cross-validation fold). In cross-validation,
+            pass a DataFrame (its index travels with every split), or route ``t`` to ``score``
+            (``sklearn.set_config(enable_metadata_routing=True)``,
+            ``model.set_fit_request(t=True).set_score_request(t=True)``, then
+            ``params={"t": t}``): scikit-learn splits an array ``t`` with ``X`` and passes a
+            scalar step unchanged (which says the rows of each fold are consecutive samples).
+        x_dot : array-like, optional
+            Alias of ``y``.
+        u : array-like, optional
+            Control inputs, when the model was fitted with them.
 
         Returns
         -------
         float
         """
         check_is_fitted(self)
-        y = self._resolve_targets(X, y, x_dot)
-        data = validate_trajectories(X, t, estimator=self, reset=False)
-        if data.t is None and self.time_step_ is not None and not self._is_map:
-            data = validate_trajectories(X, self.time_step_, estimator=self, reset=False)
+        y = self._resolve_targets(X, y, x_dot, method="score")
+        data = validate_trajectories(
+            X, t, estimator=self, reset=False, expected_names=self._given_feature_names()
+        )
         inputs = self._validate_inputs(u, data, fitting=False)
         if y is None:
-            Z, Y = self._regression_pairs(data, inputs)
+            advice = (
+                "The step given to fit is not reused, since X may be sampled differently (a "
+                "subsample, a cross-validation fold)"
+            )
+            if self.time_step_ is not None:
+                advice += f": pass t={self.time_step_!r} if its rows are consecutive samples"
+            advice += (
+                ". In cross-validation, pass a DataFrame indexed by time, or route t to score "
+                "(sklearn.set_config(enable_metadata_routing=True) and "
+                "model.set_score_request(t=True))"
+            )
+            Z, Y = self._regression_pairs(data, inputs, advice=advice)
         else:
             targets, _ = validate_targets(y, data)
             Z, Y = self._stack_inputs(data.x, inputs), np.concatenate(targets)
@@ -307,13 +425,19 @@ class DynamicsModel(BaseEstimator):
 
         Parameters
         ----------
-        x0 : array-like of shape (d,), pandas Series or dict
-            Initial state (a Series or dict is matched to the variables by name).
+        x0 : array-like of shape (d,), pandas Series, dict or one-row DataFrame
+            Initial state. A Series, dict or DataFrame is matched to the variables by name (the
+            columns of the DataFrame given to ``fit``, or its ``feature_names=``); an array is
+            taken in that order.
         t : array-like of shape (n,)
-            Output times (the first is the initial time). For maps (``discrete_time=True``) an
-            int number of steps.
+            Output times (the first is the initial time): numbers in seconds, or datetimes or
+            timedeltas (a ``DatetimeIndex``, ``TimedeltaIndex``, Series or ``datetime64``
+            array, such as the index of the DataFrame the model was fitted on), which are
+            integrated in seconds from the first time given here. For maps
+            (``discrete_time=True``) an int number of steps.
         u : callable ``u(t)``, or array-like of shape (n, m), optional
-            Control inputs: a function of time, or values on the time grid ``t`` (linearly
+            Control inputs: a function of time (in seconds, counted from the first time of
+            ``t`` when it holds datetimes), or values on the time grid ``t`` (linearly
             interpolated between them).
         **solver
             ``method`` (default ``"LSODA"``, or any ``scipy.integrate.solve_ivp`` method),
@@ -321,7 +445,9 @@ class DynamicsModel(BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n, d), or DataFrame indexed by ``t`` when fitted on a DataFrame
+        ndarray of shape (n, d), or DataFrame when fitted on a DataFrame
+            The DataFrame is indexed by ``t`` itself when it is a pandas Index (a
+            ``DatetimeIndex`` stays one), else by the times, named ``"t"``.
 
         Raises
         ------
@@ -354,7 +480,7 @@ class DynamicsModel(BaseEstimator):
             run = lambda: iterate_map(rhs, x0, count, box=box)  # noqa: E731
         else:
             times = output_times(t)
-            index = pd.Index(times, name="t")
+            index = output_index(t, times)
             if m:
                 control = control_function(u, times, m)
                 f = lambda s, x: rhs(np.concatenate([x, control(s)]))  # noqa: E731
@@ -407,17 +533,27 @@ class DynamicsModel(BaseEstimator):
         return state
 
     def _load_base_state(self, state):
-        self.n_features_in_ = state["n_features_in"]
-        self.variable_names_ = list(state["variable_names"])
-        self.target_names_ = list(state["target_names"])
-        self.control_names_ = list(state["control_names"])
-        self.n_control_features_ = state["n_control_features"]
-        self.time_step_ = state["time_step"]
-        self.training_range_ = np.asarray(state["training_range"], dtype=np.float64)
-        self._targets_1d = state["targets_1d"]
-        self._fitted_on_frame = state["fitted_on_frame"]
+        """Restore the shared fitted state from ``state``, a checked reader of the file's fields."""
+        n = state.integer("n_features_in", minimum=1, maximum=100_000)
+        m = state.integer("n_control_features", maximum=100_000)
+        if m and not self._supports_control:
+            raise state.error("n_control_features", f"must be 0 for {type(self).__name__}")
+        self.n_features_in_ = n
+        self.variable_names_ = state.strings("variable_names", n)
+        self.target_names_ = state.strings("target_names")
+        self.control_names_ = state.strings("control_names", m)
+        self.n_control_features_ = m
+        self.time_step_ = state.real("time_step", allow_none=True)
+        if self.time_step_ is not None and not self.time_step_ > 0:
+            raise state.error("time_step", f"must be positive, got {self.time_step_}")
+        self.training_range_ = state.array("training_range", (2, n))
+        self._targets_1d = state.boolean("targets_1d")
+        if len(self.target_names_) != 1 if self._targets_1d else not self.target_names_:
+            raise state.error("target_names", "must hold one name per target (one if 1-D)")
+        self._fitted_on_frame = state.boolean("fitted_on_frame")
         if "feature_names_in" in state:
-            self.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
+            names = state.strings("feature_names_in", n)
+            self.feature_names_in_ = np.asarray(names, dtype=object)
 
     # hooks -------------------------------------------------------------------------------
     def _fit_targets(self, Z, Y):  # pragma: no cover - abstract
@@ -434,3 +570,17 @@ class DynamicsModel(BaseEstimator):
 
     def _state_from_json(self, state):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def __sklearn_tags__(self):
+        # fit(X, y) regresses y on the model's features, so the models are regressors for
+        # scikit-learn (is_regressor, KFold in cross-validation, its regressor checks); y is
+        # optional since fit(X) learns the dynamics, and one or several targets are accepted.
+        from sklearn.utils import RegressorTags
+
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "regressor"
+        tags.regressor_tags = RegressorTags()
+        tags.target_tags.required = False
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = True
+        return tags

@@ -170,23 +170,43 @@ class LibraryModel(DynamicsModel):
 
     # persistence ---------------------------------------------------------------------------
     def _state_to_json(self):
+        from ..libraries._serialize import library_to_dict
+        from ._fields import float_list
+        from ._persistence import optimizer_to_json
+
         library = self.feature_library_
-        return {
-            "library": library.to_dict(),
+        stderr = self.coef_stderr_
+        state = {
+            "library": library_to_dict(library, "feature_library_"),
             "library_n_features_in": int(library.n_features_in_),
-            "coef": self.coef_.tolist(),
-            "coef_stderr": None if self.coef_stderr_ is None else self.coef_stderr_.tolist(),
+            "coef": float_list(self.coef_),
+            # inf where a coefficient is undetermined (no residual degrees of freedom)
+            "coef_stderr": None if stderr is None else float_list(stderr, allow_nonfinite=True),
             "feature_names": self.feature_names_,
         }
+        if hasattr(self, "optimizer_"):
+            state["optimizer"] = optimizer_to_json(self.optimizer_)
+        return state
 
     def _state_from_json(self, state):
-        from ..libraries import library_from_dict
+        from ..libraries._serialize import build_library, fit_library
+        from ._persistence import optimizer_from_json
 
-        self.feature_library_ = library_from_dict(
-            state["library"], n_features_in=state["library_n_features_in"]
-        )
-        self.coef_ = np.asarray(state["coef"], dtype=np.float64)
+        n_inputs = self.n_features_in_ + self.n_control_features_
+        if state.integer("library_n_features_in", minimum=1) != n_inputs:
+            raise state.error("library_n_features_in", f"must equal the {n_inputs} model inputs")
+        where = state.name("library")
+        library = fit_library(build_library(state["library"], where), n_inputs, where)
+        shape = (len(self.target_names_), library.n_output_features_)
+        self.feature_library_ = library
+        self.coef_ = state.array("coef", shape)
         stderr = state["coef_stderr"]
-        self.coef_stderr_ = None if stderr is None else np.asarray(stderr, dtype=np.float64)
-        self.feature_names_ = list(state["feature_names"])
+        if stderr is not None:
+            stderr = state.array("coef_stderr", shape, allow_nonfinite=True)
+        self.coef_stderr_ = stderr
+        self.feature_names_ = state.strings("feature_names", shape[1])
+        if "optimizer" in state:  # format version 1 did not save it
+            fields = state.child("optimizer")
+            optimizer = optimizer_from_json(self._make_optimizer(), fields, self.coef_, stderr)
+            self.optimizer_ = optimizer
         self._build()

@@ -264,12 +264,30 @@ class NeuralODE(DynamicsModel):
             Held-out trajectories for early stopping (trajectory training only): their loss
             over non-overlapping segments is evaluated every ``validation_interval``
             iterations, training stops after ``n_iter_no_change`` evaluations without
-            improvement and the best parameters are kept.
+            improvement and the best parameters are kept. Refused (ValueError) with targets
+            ``y``, whose regression has no early stopping: it would be ignored (so is a
+            ``validation_fraction``).
 
         Returns
         -------
         self
         """
+        if y is not None or kwargs.get("x_dot") is not None:
+            held_out = [
+                name
+                for name, value in (
+                    ("validation_data", validation_data),
+                    ("validation_fraction", self.validation_fraction),
+                )
+                if value is not None
+            ]
+            if held_out:
+                raise ValueError(
+                    f"{type(self).__name__}.fit: {held_out[0]} is used only when training "
+                    "through the ODE on trajectories (fit(X, t=...) with y=None); with targets "
+                    "y the network is regressed directly and has no early stopping, so "
+                    f"{held_out[0]} would be ignored: leave it out, or fit without y"
+                )
         self._validation_data = validation_data
         try:
             return super().fit(X, y, t=t, **kwargs)
@@ -463,30 +481,48 @@ class NeuralODE(DynamicsModel):
     # ---------------------------------------------------------------------------------------
     # persistence
     def _state_to_json(self):
-        return {
-            "coefs": [W.tolist() for W in self.coefs_],
-            "intercepts": [b.tolist() for b in self.intercepts_],
-            "input_mean": self.input_mean_.tolist(),
-            "input_scale": self.input_scale_.tolist(),
-            "output_offset": self.output_offset_.tolist(),
-            "output_scale": self.output_scale_.tolist(),
-            "loss_curve": [float(v) for v in self.loss_curve_],
-            "validation_curve": [float(v) for v in self.validation_curve_],
+        from ._fields import float_list
+
+        state = {
+            "coefs": [float_list(W) for W in self.coefs_],
+            "intercepts": [float_list(b) for b in self.intercepts_],
+            "input_mean": float_list(self.input_mean_),
+            "input_scale": float_list(self.input_scale_),
+            "output_offset": float_list(self.output_offset_),
+            "output_scale": float_list(self.output_scale_),
+            # a diverged iteration may leave a non-finite loss
+            "loss_curve": float_list(self.loss_curve_, allow_nonfinite=True),
+            "validation_curve": float_list(self.validation_curve_, allow_nonfinite=True),
             "n_iter": int(self.n_iter_),
             "n_function_evals": int(self.n_function_evals_),
             "fit_time": float(self.fit_time_),
         }
+        if hasattr(self, "best_validation_loss_"):
+            state["best_validation_loss"] = float(self.best_validation_loss_)
+        return state
 
     def _state_from_json(self, state):
-        self.coefs_ = [np.asarray(W, dtype=np.float64) for W in state["coefs"]]
-        self.intercepts_ = [np.asarray(b, dtype=np.float64) for b in state["intercepts"]]
-        for key in ["input_mean", "input_scale", "output_offset", "output_scale"]:
-            setattr(self, key + "_", np.asarray(state[key], dtype=np.float64))
-        self.loss_curve_ = list(state["loss_curve"])
-        self.validation_curve_ = list(state["validation_curve"])
-        self.n_iter_ = state["n_iter"]
-        self.n_function_evals_ = state["n_function_evals"]
-        self.fit_time_ = state["fit_time"]
+        # The saved network must have the layer widths the parameters say.
+        widths = [self.n_features_in_, *self._check_params(), len(self.target_names_)]
+        layers = range(len(widths) - 1)
+        self.coefs_ = state.arrays("coefs", [(widths[i + 1], widths[i]) for i in layers])
+        self.intercepts_ = state.arrays("intercepts", [(widths[i + 1],) for i in layers])
+        sizes = {"input_mean": 0, "input_scale": 0, "output_offset": -1, "output_scale": -1}
+        for key, end in sizes.items():
+            setattr(self, key + "_", state.array(key, (widths[end],)))
+        for key in ("input_scale", "output_scale"):
+            if not (getattr(self, key + "_") > 0).all():
+                raise state.error(key, "must be positive")
+        self.loss_curve_ = state.array("loss_curve", (None,), allow_nonfinite=True).tolist()
+        curve = state.array("validation_curve", (None,), allow_nonfinite=True)
+        self.validation_curve_ = curve.tolist()
+        self.n_iter_ = state.integer("n_iter")
+        if self.n_iter_ != len(self.loss_curve_):
+            raise state.error("n_iter", "must equal the length of loss_curve")
+        self.n_function_evals_ = state.integer("n_function_evals", maximum=2**62)
+        self.fit_time_ = state.real("fit_time", minimum=0)
+        if "best_validation_loss" in state:
+            self.best_validation_loss_ = state.real("best_validation_loss")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

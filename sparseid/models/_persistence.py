@@ -1,108 +1,234 @@
-"""Saving and loading fitted models as versioned JSON.
+"""Saving and loading fitted models as versioned JSON; loading treats the file as hostile.
 
 The file is one JSON object::
 
-    {"format": "sparseid-model", "format_version": 1, "sparseid_version": "...",
-     "class": "SINDy", "params": {...}, "state": {...}}
+    {"format": "sparseid-model", "format_version": 2, "sparseid_version": "...",
+     "class": "sparseid.models.SINDy", "params": {...}, "state": {...}}
 
-``params`` are the estimator's constructor arguments; nested estimators (libraries, optimizers,
-differentiation methods) are written as ``{"__estimator__": "module.Class", "params": {...}}`` (or
-their own ``to_dict()`` description) and only classes from sparseid are rebuilt on loading.
-``state`` is what the model's ``_state_to_json`` returns. Objects that JSON cannot describe (Python
-callables, foreign estimators) raise a TypeError that points to pickle, which works for every model.
+``class`` is the model's public path in :mod:`sparseid._registry`. ``params`` are the
+constructor arguments: numbers, strings, booleans, ``None``, lists, ``{"__tuple__": [...]}``,
+``{"__dict__": {...}}``, and at the parameters that hold estimators (``feature_library``,
+``optimizer``, ``differentiation_method``) ``{"__library__": {"class": ..., "params": ...}}`` or
+``{"__estimator__": "<public path>", "params": {...}}``. ``state`` is the fitted state: the
+base model's (:meth:`DynamicsModel._base_state`) and the model's own (``_state_to_json``).
+
+Loading constructs only registered classes, each from parameters it checks, and reads every
+field through :class:`~sparseid.models._fields.Fields`: wrong types, sizes, non-finite numbers,
+unknown keys and deep nesting raise a ``ValueError`` naming the field; nothing in the file is
+called or looked up by name. Format version 1 (bare class names such as ``"SINDy"``, private
+module paths of estimators, no optimizer state) is still read. Models JSON cannot describe (user
+callables, foreign estimators, subclasses of sparseid's classes) raise a ``TypeError`` pointing
+to pickle.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
+import math
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .._registry import PARAM_KINDS, check_params, public_path, resolve
+from ._fields import FieldError, Fields, NonFinite, float_list, short
+
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "save_model"]
 
 FORMAT = "sparseid-model"
-#: Bumped whenever a change makes old readers misread new files.
-FORMAT_VERSION = 1
+#: Bumped whenever a change makes old readers misread new files (2: public class paths and the
+#: optimizer's fitted state).
+FORMAT_VERSION = 2
+#: Largest model file read, in bytes.
+MAX_FILE_BYTES = 256 * 2**20
+#: Deepest nesting of JSON arrays and objects in a model file.
+MAX_DEPTH = 64
+_MAX_INT = 2**63
 
 
-def encode(value, where="params"):
-    """A JSON-compatible description of a constructor argument."""
-    if value is None or isinstance(value, bool | int | float | str):
+def encode(value, where="params", kind=None):
+    """A JSON-compatible description of a constructor argument.
+
+    ``kind`` is the estimator kind the argument may hold (see ``PARAM_KINDS``), or None.
+    """
+    if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, np.generic):
-        return value.item()
+        return encode(value.item(), where, kind)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}={value!r} cannot be saved: JSON has no infinity or NaN")
+        return value
     if isinstance(value, list | tuple):
-        return (
-            {"__tuple__": [encode(v, where) for v in value]}
-            if isinstance(value, tuple)
-            else [encode(v, where) for v in value]
-        )
+        items = [encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return {"__tuple__": items} if isinstance(value, tuple) else items
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"__dict__": {k: encode(v, f"{where}.{k}") for k, v in value.items()}}
-    cls = type(value)
-    if cls.__module__.startswith("sparseid.") and hasattr(value, "to_dict"):
-        return {"__library__": value.to_dict()}
-    if cls.__module__.startswith("sparseid.") and hasattr(value, "get_params"):
+    if kind == "library":
+        from ..libraries._serialize import library_to_dict
+
+        return {"__library__": library_to_dict(value, where)}
+    if kind is not None and hasattr(value, "get_params"):
+        path = public_path(value, kind, where)
         params = value.get_params(deep=False)
         return {
-            "__estimator__": f"{cls.__module__}.{cls.__qualname__}",
+            "__estimator__": path,
             "params": {k: encode(v, f"{where}.{k}") for k, v in params.items()},
         }
     raise TypeError(
-        f"{where} = {value!r} cannot be saved as JSON (only numbers, strings and sparseid's own "
-        "estimators can); save the model with pickle instead"
+        f"{where} = {short(value)} cannot be saved as JSON (only numbers, strings and sparseid's "
+        "own estimators can); save the model with pickle instead"
     )
 
 
-def decode(value):
-    """Inverse of :func:`encode`."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if not isinstance(value, dict):
+def decode(value, field, kind=None):
+    """Inverse of :func:`encode`, for untrusted input: raises ValueError naming ``field``."""
+    if value is None or type(value) in (bool, str):
         return value
-    if "__tuple__" in value:
-        return tuple(decode(v) for v in value["__tuple__"])
-    if "__dict__" in value:
-        return {k: decode(v) for k, v in value["__dict__"].items()}
-    if "__library__" in value:
-        from ..libraries import library_from_dict
+    if type(value) is int:
+        if abs(value) > _MAX_INT:
+            raise FieldError(f"{field}={short(value)} is out of range (|value| <= 2**63)")
+        return value
+    if type(value) is float and math.isfinite(value):
+        return value
+    if isinstance(value, list):
+        return [decode(v, f"{field}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        keys = sorted(value)
+        if keys == ["__tuple__"] and isinstance(value["__tuple__"], list):
+            return tuple(decode(v, f"{field}[{i}]") for i, v in enumerate(value["__tuple__"]))
+        if keys == ["__dict__"] and isinstance(value["__dict__"], dict):
+            return {k: decode(v, f"{field}.{k}") for k, v in value["__dict__"].items()}
+        if keys == ["__library__"] and kind == "library":
+            from ..libraries._serialize import build_library
 
-        return library_from_dict(value["__library__"])
-    if "__estimator__" in value:
-        return _import_class(value["__estimator__"])(
-            **{k: decode(v) for k, v in value["params"].items()}
+            return build_library(value["__library__"], f"{field}.__library__")
+        if keys == ["__estimator__", "params"] and kind in ("optimizer", "differentiation"):
+            entry = resolve(value["__estimator__"], kind, f"{field}.__estimator__")
+            return build(entry, value["params"], f"{field}.params")
+    expected = f"a {kind} description" if kind else "a number, string, boolean, list or null"
+    raise FieldError(f"{field}={short(value)} is not {expected}")
+
+
+def build(entry, params, field):
+    """An instance of a registered class from untrusted ``params``, checked as the class checks."""
+    if not isinstance(params, dict):
+        raise FieldError(f"{field} must be a JSON object, got {type(params).__name__}")
+    allowed = entry.cls._get_param_names()
+    unknown = sorted(set(params) - set(allowed), key=str)
+    if unknown:
+        shown = ", ".join(short(k, 40) for k in unknown[:5])
+        raise FieldError(f"{field} has unknown parameter(s) {shown} of {entry.cls.__name__}")
+    nested = PARAM_KINDS if entry.kind == "model" else {}
+    kwargs = {k: decode(v, f"{field}.{k}", nested.get(k)) for k, v in params.items()}
+    return check_params(entry, entry.cls(**kwargs), field)
+
+
+# --------------------------------------------------------------------------------------------
+# the fitted state of an optimizer (sparseid's own; rebuilt from the model's parameters)
+_OPTIMIZER_FITTED = {"n_features_in_", "coef_", "coef_stderr_", "stats_"}
+_STLSQ_FITTED = {"support_", "n_iter_", "history_"}
+
+
+def optimizer_to_json(optimizer):
+    """The fitted state of a registered optimizer (coefficients are the model's own)."""
+    from ..optimizers import STLSQ
+
+    public_path(optimizer, "optimizer", "optimizer_")
+    known = _OPTIMIZER_FITTED | (_STLSQ_FITTED if isinstance(optimizer, STLSQ) else set())
+    fitted = {k for k in vars(optimizer) if k.endswith("_") and not k.startswith("_")}
+    if fitted - known:
+        raise TypeError(
+            f"optimizer_ has fitted attributes {sorted(fitted - known)} that JSON does not "
+            "describe; save the model with pickle instead"
         )
-    raise ValueError(f"unrecognised entry in a model file: {value!r}")
+    stats = optimizer.stats_
+    state = {
+        "n_features_in": int(optimizer.n_features_in_),
+        "y_1d": bool(optimizer._y_1d),
+        "stats": {
+            **{k: float_list(getattr(stats, k)) for k in _STATS_ARRAYS},
+            "n_samples": int(stats.n_samples),
+        },
+    }
+    if isinstance(optimizer, STLSQ):
+        state["support"] = optimizer.support_.tolist()
+        state["n_iter"] = int(optimizer.n_iter_)
+        state["history"] = [h.tolist() for h in optimizer.history_]
+    return state
 
 
-def _import_class(path):
-    module, _, name = path.rpartition(".")
-    if not module.startswith("sparseid."):
-        raise ValueError(f"a model file may only name sparseid's classes, not {path!r}")
-    return getattr(importlib.import_module(module), name)
+_STATS_ARRAYS = ("r", "qty", "residual_gram", "sq_norms", "scale")
 
 
+def optimizer_from_json(optimizer, state, coef, stderr):
+    """Give the fresh ``optimizer`` the fitted state read from ``state`` (a :class:`Fields`)."""
+    from ..optimizers import STLSQ, SufficientStatistics
+
+    k, p = coef.shape
+    if state.integer("n_features_in", minimum=1) != p:
+        raise state.error("n_features_in", f"must equal the number of library terms, {p}")
+    optimizer.n_features_in_ = p
+    optimizer._y_1d = state.boolean("y_1d")
+    stats = state.child("stats")
+    shapes = {"r": (p, p), "qty": (p, k), "residual_gram": (k, k), "sq_norms": (p,), "scale": (p,)}
+    arrays = {key: stats.array(key, shape) for key, shape in shapes.items()}
+    if not (arrays["scale"] > 0).all():
+        raise stats.error("scale", "must be positive")
+    n_samples = stats.integer("n_samples", maximum=_MAX_INT)
+    stats.finish()
+    optimizer.stats_ = SufficientStatistics(**arrays, n_samples=n_samples)
+    optimizer.coef_ = coef.copy()
+    optimizer.coef_stderr_ = None if stderr is None else stderr.copy()
+    if isinstance(optimizer, STLSQ):
+        optimizer.support_ = state.array("support", (k, p), dtype=bool)
+        optimizer.n_iter_ = state.integer("n_iter")
+        history = state["history"]
+        if not isinstance(history, list):
+            raise state.error("history", f"must be a list of supports, got {short(history)}")
+        count = len(history)
+        optimizer.history_ = state.arrays("history", [(k, p)] * count, dtype=bool)
+    state.finish()
+    return optimizer
+
+
+# --------------------------------------------------------------------------------------------
 def save_model(model, path, *, overwrite=False):
-    """Write ``model`` to ``path`` as JSON (atomically: a failed save leaves no partial file)."""
+    """Write ``model`` to ``path`` as JSON (atomically: a failed save leaves no partial file).
+
+    Raises
+    ------
+    TypeError
+        When the model holds something JSON cannot describe (the message points to pickle).
+    FileNotFoundError
+        When the directory of ``path`` does not exist.
+    FileExistsError
+        When ``path`` exists and ``overwrite`` is False.
+    """
     from .. import __version__
 
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "sparseid_version": __version__,
-        "class": type(model).__name__,
-        "params": {k: encode(v, k) for k, v in model.get_params(deep=False).items()},
+        "class": public_path(model, "model", "the model"),
+        "params": {
+            k: encode(v, k, PARAM_KINDS.get(k)) for k, v in model.get_params(deep=False).items()
+        },
         "state": {**model._base_state(), **model._state_to_json()},
     }
     text = json.dumps(payload, indent=1, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=".tmp")
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"cannot save the model to {path}: the directory {folder} does not exist"
+        )
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -112,13 +238,89 @@ def save_model(model, path, *, overwrite=False):
         raise
 
 
+def _too_deep(value):
+    """The name of the first place nested deeper than ``MAX_DEPTH``, or None."""
+    stack = [(value, ())]
+    while stack:
+        item, where = stack.pop()
+        if len(where) > MAX_DEPTH:
+            return _path_name(where)
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        stack.extend((v, (*where, k)) for k, v in pairs if isinstance(v, dict | list))
+    return None
+
+
+def _path_name(where):
+    text = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in where[:4]).lstrip(".")
+    return text + ("..." if len(where) > 4 else "")
+
+
+def _deep_place(text):
+    """Where raw JSON text nests deeper than ``MAX_DEPTH`` (after the parser gave up on it)."""
+    open_, where, key = [], [], None
+    for match in re.finditer(r'"((?:[^"\\]|\\.)*)"\s*(:?)|[\[\]{}]', text):
+        token = match.group(0)
+        if token in ("[", "{"):
+            if open_:
+                where.append(key[:40] if open_[-1] == "{" and key is not None else 0)
+            open_.append(token)
+            if len(open_) > MAX_DEPTH:
+                return _path_name(where)
+        elif token in ("]", "}"):
+            open_.pop()
+            if where:
+                where.pop()
+        elif match.group(2):
+            key = match.group(1)
+    return "the file"
+
+
+def _parse(path):
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{path} has {size} bytes, more than a model file may ({MAX_FILE_BYTES})")
+    raw = path.read_bytes()
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=NonFinite)
+    except RecursionError:
+        place = _deep_place(raw.decode("utf-8"))
+        raise ValueError(
+            f"{path} is a corrupted sparseid model file: {place} nests deeper than {MAX_DEPTH} "
+            "levels"
+        ) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{path} is not a valid sparseid model file: {exc}") from None
+
+
+def _version(top, path):
+    if top.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a sparseid model file (no 'format': '{FORMAT}')")
+    version = top.get("format_version")
+    if type(version) is not int:
+        raise ValueError(
+            f"{path}: format_version={short(version)} must be an integer from 1 to {FORMAT_VERSION}"
+        )
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: format_version={version} is newer than the model format versions this "
+            f"sparseid reads (1 to {FORMAT_VERSION}); upgrade sparseid"
+        )
+    if version < 1:
+        raise ValueError(f"{path}: format_version={version} is not a valid version (from 1)")
+    return version
+
+
 def load_model(path):
     """Load a model saved with ``model.save(path)``.
+
+    The file is read as untrusted input: only sparseid's registered model, library, optimizer
+    and differentiation classes are built, from checked parameters, and no code named by the
+    file runs.
 
     Parameters
     ----------
     path : str or Path
-        A file written by :meth:`DynamicsModel.save`.
+        A file written by :meth:`DynamicsModel.save` (model format version 1 or 2).
 
     Returns
     -------
@@ -128,28 +330,28 @@ def load_model(path):
     Raises
     ------
     ValueError
-        When the file is not a sparseid model, is corrupted, or was written by a newer format.
+        When the file is not a sparseid model, was written by a newer format, or any field has
+        a value it may not have (the message names the field).
     """
-    from ._base import DynamicsModel
-
     path = Path(path)
-    try:
-        payload = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} is not a valid sparseid model file: {exc}") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    payload = _parse(path)
+    if not isinstance(payload, dict):
         raise ValueError(f"{path} is not a sparseid model file (no 'format': '{FORMAT}')")
-    version = payload.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has model format version {version!r}, newer than this sparseid reads "
-            f"({FORMAT_VERSION}); upgrade sparseid"
-        )
+    top = Fields(payload, "")
+    _version(top, path)
     try:
-        cls = DynamicsModel._registry[payload["class"]]
-        model = cls(**{k: decode(v) for k, v in payload["params"].items()})
-        model._load_base_state(payload["state"])
-        model._state_from_json(payload["state"])
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path} is a corrupted sparseid model file: {exc!r}") from None
+        deep = _too_deep(payload)
+        if deep is not None:
+            raise FieldError(f"{deep} nests deeper than {MAX_DEPTH} levels")
+        top.string("sparseid_version", max_length=100)
+        entry = resolve(top["class"], "model", "class")
+        model = build(entry, top["params"], "params")
+        state = top.child("state")
+        model._load_base_state(state)
+        model._state_from_json(state)
+        state.finish()
+        top.finish()
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        message = str(exc) if isinstance(exc, ValueError) else repr(exc)
+        raise ValueError(f"{path} is a corrupted sparseid model file: {message}") from None
     return model

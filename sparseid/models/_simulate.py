@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.integrate import ODEintWarning, odeint, solve_ivp
 
-from .._data import validate_time
+from .._data import to_seconds, validate_time
 from ..exceptions import SimulationError
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "integrate",
     "iterate_map",
     "n_steps",
+    "output_index",
     "output_times",
 ]
 
@@ -120,10 +121,38 @@ def _solve(f, x0, t, jacobian, method, rtol, atol, options):
         return states
     if jacobian is not None and method in ("BDF", "Radau"):
         options = {**options, "jac": jacobian}
-    sol = solve_ivp(f, (t[0], t[-1]), x0, t_eval=t, method=method, rtol=rtol, atol=atol, **options)
+
+    def finite_rate(s, x):
+        # a NaN rate would reach the implicit solvers' LU factorisation, whose ValueError says
+        # nothing of where the simulation failed
+        rate = f(s, x)
+        if not np.all(np.isfinite(rate)):
+            raise _NonFiniteRate(s)
+        return rate
+
+    try:
+        sol = solve_ivp(
+            finite_rate, (t[0], t[-1]), x0, t_eval=t, method=method, rtol=rtol, atol=atol, **options
+        )
+    except _NonFiniteRate as bad:
+        before = t[t < bad.t]
+        partial = (
+            _solve(f, x0, before, jacobian, method, rtol, atol, options)
+            if len(before) > 1
+            else x0[None, :]
+        )
+        raise _SolverFailed(
+            bad.t, f"the right-hand side is not finite at t = {bad.t:.6g}", partial
+        ) from None
     if sol.status != 0:
         raise _SolverFailed(float(sol.t[-1]) if sol.t.size else float(t[0]), sol.message, sol.y.T)
     return sol.y.T
+
+
+class _NonFiniteRate(Exception):
+    def __init__(self, t):
+        super().__init__(t)
+        self.t = float(t)
 
 
 class _SolverFailed(Exception):
@@ -250,15 +279,15 @@ def iterate_map(step, x0, n_steps, *, box=None):
 
 def initial_state(x0, names):
     """``x0`` as a finite float64 vector ordered like ``names`` (Series/dict: matched by name)."""
+    if isinstance(x0, pd.DataFrame):
+        if len(x0) != 1:
+            raise ValueError(f"x0 as a DataFrame must have exactly one row, got {len(x0)}")
+        x0 = x0.iloc[0]
     if isinstance(x0, dict | pd.Series):
         missing = [n for n in names if n not in x0]
         if missing:
             raise ValueError(f"x0 lacks the variables {missing}; it must name all of {names}")
         x0 = [x0[n] for n in names]
-    elif isinstance(x0, pd.DataFrame):
-        if len(x0) != 1:
-            raise ValueError(f"x0 as a DataFrame must have exactly one row, got {len(x0)}")
-        x0 = x0[list(names)].iloc[0]
     try:
         arr = np.asarray(x0, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
@@ -271,16 +300,36 @@ def initial_state(x0, names):
 
 
 def output_times(t):
-    """Validated output times for a flow (at least two, strictly increasing)."""
+    """Validated output times for a flow (at least two, strictly increasing), in seconds.
+
+    Datetimes and timedeltas become seconds from the first one, as in ``fit``
+    (:func:`sparseid._data.to_seconds`).
+    """
     if isinstance(t, numbers.Number):
         raise TypeError(
             f"t={t!r} is a single number: pass the output times as an array, for example "
             "np.arange(0, 10, 0.01)"
         )
-    times = validate_time(t, len(np.atleast_1d(t)))
+    times = validate_time(t, len(t) if hasattr(t, "__len__") else 1)
     if len(times) < 2:
         raise ValueError("t must hold at least two times (the start and an output time)")
     return times
+
+
+def output_index(t, times):
+    """The index of a simulated DataFrame: ``t`` itself when it is a pandas Index.
+
+    A Series or an array of datetimes or timedeltas becomes a ``DatetimeIndex`` or
+    ``TimedeltaIndex``; anything else, the validated ``times``. Unnamed indexes are named
+    ``"t"``.
+    """
+    if isinstance(t, pd.Index):
+        return t if t.name is not None else t.rename("t")
+    if isinstance(t, pd.Series):
+        return pd.Index(t, name="t" if t.name is None else t.name)
+    if to_seconds(t) is not t:  # datetimes or timedeltas
+        return pd.Index(t, name="t")
+    return pd.Index(times, name="t")
 
 
 def n_steps(t):

@@ -17,9 +17,11 @@ LOSSES = ("l1", "l2")
 def loss_residual_grad(residual, loss):
     """Mean absolute (``"l1"``) or mean squared (``"l2"``) error, and its gradient."""
     n = residual.size
-    if loss == "l1":
-        return float(np.abs(residual).sum()) / n, np.sign(residual) / n
-    return float(np.dot(residual.ravel(), residual.ravel())) / n, residual * (2.0 / n)
+    # an overflowing loss is reported as divergence by the training loop, not warned about here
+    with np.errstate(over="ignore", invalid="ignore"):
+        if loss == "l1":
+            return float(np.abs(residual).sum()) / n, np.sign(residual) / n
+        return float(np.dot(residual.ravel(), residual.ravel())) / n, residual * (2.0 / n)
 
 
 def _solve(field, y0, t_rel, solver, rtol, atol, n_substeps, max_steps, record):

@@ -41,35 +41,44 @@ def derivative_from_output(h, name):
 class MLP:
     """Fully connected network f(z) = W_L σ(… σ(W_1 z + b_1) …) + b_L.
 
-        Parameters live in one flat float64 vector ``theta`` (what Adam updates); :meth:`unpack`
-        returns views of it shaped as the weights ``W_l`` (``(n_out, n_in)``, the convention of
-        ``torch.nn.Linear``) and biases ``b_l``.
+    Parameters live in one flat float64 vector ``theta`` (what Adam updates); :meth:`unpack`
+    returns views of it shaped as the weights ``W_l`` (``(n_out, n_in)``, the convention of
+    ``torch.nn.Linear``) and biases ``b_l``.
 
-        Parameters
-        ----------
-        layer_sizes : sequence of int
-            Sizes from input to output, e.g. ``(2, 20, 2)``.
-        activation : {"tanh", "relu", "softplus"}, default="tanh"
-            Activation of every hidden layer; the output layer is linear.
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Sizes from input to output, e.g. ``(2, 20, 2)``.
+    activation : {"tanh", "relu", "softplus"}, default="tanh"
+        Activation of every hidden layer; the output layer is linear.
 
-        Attributes
-        ----------
-        n_params : int
-            Length of the flat parameter vector.
-        slices : list of tuple
-            For each layer, ``(weight_slice, weight_shape, bias_slice)`` into ``theta``.
+    Attributes
+    ----------
+    n_params : int
+        Length of the flat parameter vector.
+    slices : list of tuple
+        For each layer, ``(weight_slice, weight_shape, bias_slice)`` into ``theta``.
 
-        Examples
-        --------
-        >>> import itertools
-
-    import numpy as np
-        >>> from sparseid.ode import MLP
-        >>> mlp = MLP((2, 20, 2))
-        >>> theta = mlp.init_params(np.random.default_rng(0))
-        >>> out, cache = mlp.forward(mlp.unpack(theta), np.ones((5, 2)))
-        >>> out.shape, mlp.n_params
-        ((5, 2), 102)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparseid.ode import MLP
+    >>> mlp = MLP((2, 20, 2))
+    >>> mlp.n_params  # 20 x 2 weights and 20 biases, then 2 x 20 weights and 2 biases
+    102
+    >>> theta = mlp.init_params(np.random.default_rng(0))
+    >>> (W1, b1), (W2, b2) = mlp.unpack(theta)
+    >>> W1.shape, W2.shape, bool(np.all(b1 == 0) and np.all(b2 == 0))
+    ((20, 2), (2, 20), True)
+    >>> z = np.array([[1.0, -0.5], [0.0, 2.0]])
+    >>> out, cache = mlp.forward(mlp.unpack(theta), z)
+    >>> bool(np.allclose(out, np.tanh(z @ W1.T + b1) @ W2.T + b2, rtol=1e-14, atol=1e-15))
+    True
+    >>> len(cache)  # the input and the hidden activations, what vjp needs
+    2
+    >>> W2[:] = 0.0  # unpack's views write through to theta: the output is now b2 = 0
+    >>> mlp.forward(mlp.unpack(theta), z)[0].tolist()
+    [[0.0, 0.0], [0.0, 0.0]]
     """
 
     def __init__(self, layer_sizes, activation="tanh"):

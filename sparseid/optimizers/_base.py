@@ -64,7 +64,9 @@ class BaseOptimizer(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Library matrix Θ; needs at least as many rows as columns.
+            Library matrix Θ. Without a ridge penalty (``alpha=0``) it needs at least as
+            many rows as columns; with ``alpha > 0`` the problem is determined for any number
+            of rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets, usually the time derivatives.
 
@@ -76,10 +78,13 @@ class BaseOptimizer(RegressorMixin, BaseEstimator):
         self._check_params()
         X, y = self._validate(X, y, reset=True)
         n_samples, n_features = X.shape
-        if n_samples < n_features:
+        # The ridge term makes every (sub)problem strictly convex, so only an unpenalised fit
+        # of more columns than rows is undetermined.
+        if n_samples < n_features and not getattr(self, "alpha", 0.0) > 0:
             raise self._error(
                 f"X has {n_samples} sample(s) but {n_features} features; a least-squares fit "
-                "needs at least as many rows as columns (use partial_fit to add rows in chunks)."
+                "without a ridge penalty needs at least as many rows as columns (set alpha > 0, "
+                "or use partial_fit to add rows in chunks)."
             )
         self._y_1d = y.ndim == 1
         return self._fit(SufficientStatistics.from_arrays(X, y))

@@ -40,7 +40,8 @@ class STLSQ(BaseOptimizer):
         Threshold and penalise the coefficients of the library columns scaled to unit norm;
         ``coef_`` is always returned in the units of ``X``.
     unbias : bool, default=True
-        Refit the final support by ordinary least squares.
+        Refit the final support by ordinary least squares (per target whose support has no
+        more terms than there are samples; a larger support keeps its ridge coefficients).
 
     Attributes
     ----------
@@ -140,7 +141,20 @@ class STLSQ(BaseOptimizer):
                 stacklevel=4,
             )
         if self.unbias:
-            kept = stats.solve(support, 0.0, feature_names=names)
+            # An unpenalised refit of more terms than samples is undetermined (it would
+            # interpolate the data): such a target keeps its ridge coefficients.
+            determined = support.sum(axis=1) <= stats.n_samples
+            if not determined.all():
+                warnings.warn(
+                    f"STLSQ: the support of target(s) {np.flatnonzero(~determined).tolist()} "
+                    f"kept more terms than the {stats.n_samples} samples, so they were not "
+                    "refitted without the ridge penalty (unbias); raise the threshold or add "
+                    "samples.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            refit = stats.solve(support & determined[:, None], 0.0, feature_names=names)
+            kept = np.where(determined[:, None], refit, kept)
         self.coef_ = kept
         self.support_ = self.coef_ != 0
         self.n_iter_ = n_iter
