@@ -23,6 +23,7 @@ __all__ = [
     "GAP_FACTOR",
     "Trajectories",
     "find_gaps",
+    "is_validated_array",
     "to_seconds",
     "validate_time",
     "validate_trajectories",
@@ -318,51 +319,112 @@ def _array_values(x, label):
     return np.asarray(arr, dtype=np.float64)
 
 
-def validate_time(t, n, label="t"):
+def is_validated_array(X, n_features):
+    """Whether ``X`` is already what validation returns for one trajectory given as an array.
+
+    That is a finite float64 ndarray of shape (n, ``n_features``) with n >= 1, which
+    :func:`validate_trajectories` would hand back unchanged: callers that have nothing else to
+    check (a model's ``predict`` on a single state, a block of validated rows) may use ``X``
+    as it is. A quick test, not a validation: False only means "validate".
+
+    Parameters
+    ----------
+    X : object
+        Anything.
+    n_features : int
+        The number of columns expected.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_validated_array(np.zeros((1, 3)), 3), is_validated_array([[0.0, 0.0, 0.0]], 3)
+    (True, False)
+    """
+    return (
+        type(X) is np.ndarray
+        and X.dtype == np.float64
+        and X.ndim == 2
+        and X.shape[0] > 0
+        and X.shape[1] == n_features
+        and bool(np.isfinite(X).all())
+    )
+
+
+def validate_time(t, n, label="t", *, owner=None, keep_step=False):
     """Validate the sample times of one trajectory of ``n`` samples.
+
+    The one check of times in sparseid: :func:`validate_trajectories`, ``simulate`` and the
+    differentiators (which call it with ``owner`` and ``keep_step=True``) all go through it.
 
     Parameters
     ----------
     t : float or array-like of shape (n,)
-        A positive sampling step or the sample times: numbers (in seconds), or datetimes or
-        timedeltas, which become seconds from the first one (see :func:`to_seconds`).
+        A positive sampling step (a real number or a 0-d array) or the sample times: numbers
+        (in seconds), or datetimes or timedeltas, which become seconds from the first one (see
+        :func:`to_seconds`).
     n : int
         Number of samples of the trajectory.
     label : str
         How to name ``t`` in error messages.
+    owner : str, optional
+        Who checks, prefixed to error messages (``"FiniteDifference: t must be ..."``).
+    keep_step : bool
+        Return a step as the float itself rather than expanded to ``step * arange(n)`` (the
+        differentiators use the exact step).
 
     Returns
     -------
-    t : ndarray of shape (n,)
-        Strictly increasing, finite float64 sample times.
+    t : ndarray of shape (n,), or float when ``keep_step`` is True and ``t`` is a step
+        Strictly increasing, finite float64 sample times (or the positive finite step).
 
     Examples
     --------
     >>> validate_time(0.5, 3)
     array([0. , 0.5, 1. ])
+    >>> validate_time(0.5, 3, keep_step=True)
+    0.5
     """
-    if isinstance(t, numbers.Number) and not isinstance(t, bool):
-        step = float(t)
+    where = f"{owner}: " if owner else ""
+    if isinstance(t, bool | np.bool_):
+        raise TypeError(f"{where}{label} must be a number or an array of numbers, got {t!r}")
+    if isinstance(t, numbers.Real) or (isinstance(t, np.ndarray) and t.ndim == 0):
+        try:
+            step = float(t)
+        except (TypeError, ValueError):
+            raise TypeError(f"{where}{label} must be a number, got {t!r}") from None
         if not np.isfinite(step) or step <= 0:
-            raise ValueError(f"{label} as a step must be a positive finite number, got {t!r}")
-        return np.arange(n, dtype=np.float64) * step
+            raise ValueError(
+                f"{where}the time step {label}={step!r} must be a positive finite number"
+            )
+        return step if keep_step else np.arange(n, dtype=np.float64) * step
     try:
         arr = np.asarray(to_seconds(t), dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{label} must be a number or an array of numbers, got {t!r}") from None
+        raise TypeError(
+            f"{where}{label} must be a number or an array of numbers, got {t!r}"
+        ) from None
     if arr.ndim != 1:
-        raise ValueError(f"{label} must be 1-D (one time per sample), got shape {arr.shape}")
+        raise ValueError(f"{where}{label} must be 1-D (one time per sample), got shape {arr.shape}")
     if len(arr) != n:
-        raise ValueError(f"{label} has {len(arr)} times but the trajectory has {n} samples")
-    if not np.all(np.isfinite(arr)):
+        raise ValueError(
+            f"{where}{label} must have shape ({n},): it has {len(arr)} times but the trajectory "
+            f"has {n} samples"
+        )
+    if not np.isfinite(arr.sum()) and not np.isfinite(arr).all():
         i = int(np.flatnonzero(~np.isfinite(arr))[0])
-        raise ValueError(f"{label} contains a non-finite time at position {i}: {float(arr[i])}")
+        raise ValueError(
+            f"{where}{label} contains a non-finite time at position {i}: {float(arr[i])}"
+        )
     steps = np.diff(arr)
     if np.any(steps <= 0):
         i = int(np.flatnonzero(steps <= 0)[0]) + 1
         raise ValueError(
-            f"{label} must be strictly increasing: {label}[{i}] = {float(arr[i])!r} is not greater "
-            f"than {label}[{i - 1}] = {float(arr[i - 1])!r}"
+            f"{where}{label} must be strictly increasing: {label}[{i}] = {float(arr[i])!r} is "
+            f"not greater than {label}[{i - 1}] = {float(arr[i - 1])!r}"
         )
     return arr
 

@@ -1,4 +1,5 @@
-"""The allow-list of classes a saved model may name: models, libraries, optimizers, differentiators.
+"""The allow-list of what a saved description may name: models, libraries, optimizers,
+differentiators and library terms.
 
 A model file names classes by string; the loader rebuilds only classes listed here and never
 looks a name up in the package at large. Each entry is keyed by the class's **public path**,
@@ -7,26 +8,25 @@ looks a name up in the package at large. Each entry is keyed by the class's **pu
 ``sparseid.differentiation.FiniteDifference``), which stays valid when private modules move. Two
 aliases keep older descriptions readable and resolve to the same entries, i.e. always to
 sparseid's own classes: the bare class name (format version 1 and ``library.to_dict()``) and the
-private module path (``sparseid.optimizers._stlsq.STLSQ``, format version 1).
+private module path (``sparseid.optimizers._stlsq.STLSQ``, format version 1); a term's short
+``type`` (``"power"``) is a third.
 
 The table is written out below, not filled in by ``__init_subclass__``: a user's subclass, even
 one named ``SINDy``, is never registered, cannot be loaded under sparseid's names, and is refused
-by :func:`public_path` (so saving it points to pickle). Each entry also carries the parameter
-check that a rebuilt object must pass, since constructors only store their arguments.
+by :func:`public_path` (so saving it points to pickle). Constructors only store their
+arguments, so :func:`check_params` checks every rebuilt object with its class's own declared
+rules (``_check_params()``, see :mod:`sparseid._params`): the same check for every class.
 """
 
 from __future__ import annotations
 
 import functools
-import numbers
 from typing import NamedTuple
-
-from ._params import check_bool, check_real
 
 __all__ = ["KINDS", "PARAM_KINDS", "Entry", "check_params", "entries", "public_path", "resolve"]
 
 #: What a registered class is; a model file says which kind it expects at each place.
-KINDS = ("model", "library", "optimizer", "differentiation")
+KINDS = ("model", "library", "optimizer", "differentiation", "term")
 #: Constructor arguments of a model that may hold an estimator, and the kind they hold.
 PARAM_KINDS = {
     "feature_library": "library",
@@ -36,34 +36,11 @@ PARAM_KINDS = {
 
 
 class Entry(NamedTuple):
-    """One registered class: its kind, public path, the class, and its parameter check."""
+    """One registered class: its kind, public path and the class."""
 
     kind: str
     path: str
     cls: type
-    check: object
-
-
-def _check_random_state(model):
-    value = model.random_state
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0
-    ):
-        raise ValueError(
-            f"{type(model).__name__}: random_state={value!r} must be None or an integer >= 0"
-        )
-
-
-def _check_neural_ode(model):
-    model._check_params()
-    check_bool(model, "scale_inputs", model.scale_inputs)
-    check_bool(model, "verbose", model.verbose)
-    _check_random_state(model)
-
-
-def _check_linear(model):
-    check_bool(model, "fit_intercept", model.fit_intercept)
-    check_real(model, "alpha", model.alpha, minimum=0)
 
 
 @functools.cache
@@ -79,47 +56,46 @@ def entries():
     from . import optimizers as opt
     from .models import LinearModel, NeuralODE, SINDy
 
-    table = [
-        ("model", "models", SINDy, lambda m: check_bool(m, "discrete_time", m.discrete_time)),
-        ("model", "models", LinearModel, _check_linear),
-        ("model", "models", NeuralODE, _check_neural_ode),
-        ("optimizer", "optimizers", opt.STLSQ, lambda e: e._check_params()),
-        ("optimizer", "optimizers", opt.LeastSquares, lambda e: e._check_params()),
-        ("differentiation", "differentiation", diff.FiniteDifference, lambda e: e.halo),
-        ("differentiation", "differentiation", diff.SavitzkyGolay, lambda e: e._check_params(None)),
-        ("differentiation", "differentiation", diff.Spectral, lambda e: e._check_cutoff()),
-        (
-            "differentiation",
-            "differentiation",
+    table = {
+        ("model", "models"): (SINDy, LinearModel, NeuralODE),
+        ("optimizer", "optimizers"): (opt.STLSQ, opt.LeastSquares),
+        ("differentiation", "differentiation"): (
+            diff.FiniteDifference,
+            diff.SavitzkyGolay,
+            diff.Spectral,
             diff.SmoothingSpline,
-            lambda e: e._check_smoothing(),
+            diff.TotalVariation,
         ),
-        ("differentiation", "differentiation", diff.TotalVariation, lambda e: e._check_params()),
-    ]
-    table += [
-        ("library", "libraries", cls, lambda e: e._check_params())
-        for cls in (
+        ("library", "libraries"): (
             lib.PolynomialLibrary,
             lib.FourierLibrary,
             lib.IdentityLibrary,
             lib.ConcatLibrary,
             lib.TensoredLibrary,
-        )
-    ]
+        ),
+        ("term", "libraries"): (lib.PowerTerm, lib.FourierTerm, lib.FunctionTerm, lib.ProductTerm),
+    }
     return tuple(
-        Entry(kind, f"sparseid.{package}.{cls.__name__}", cls, check)
-        for kind, package, cls, check in table
+        Entry(kind, f"sparseid.{package}.{cls.__name__}", cls)
+        for (kind, package), classes in table.items()
+        for cls in classes
     )
 
 
 @functools.cache
 def _lookup(kind):
-    """Names (public path and both aliases) of the entries of one kind."""
+    """Names (public path and aliases) of the entries of one kind.
+
+    The aliases are the bare class name, the private module path and, for terms, the short
+    ``type`` a term description has always carried (``"power"``, ``"fourier"``, ...).
+    """
     names = {}
     for entry in entries():
         if entry.kind == kind:
             cls = entry.cls
-            for name in (entry.path, cls.__name__, f"{cls.__module__}.{cls.__qualname__}"):
+            aliases = [cls.__name__, f"{cls.__module__}.{cls.__qualname__}"]
+            aliases += [cls.type_name] if kind == "term" else []
+            for name in (entry.path, *aliases):
                 names[name] = entry
     return names
 
@@ -137,7 +113,7 @@ def resolve(name, kind, field):
     ----------
     name : object
         The name read from a file; anything but a registered name raises.
-    kind : {"model", "library", "optimizer", "differentiation"}
+    kind : {"model", "library", "optimizer", "differentiation", "term"}
         The kind expected at that place of the file.
     field : str
         Where the name was read, for the error message (e.g. ``"params.optimizer"``).
@@ -202,7 +178,10 @@ def public_path(obj, kind, field):
 
 
 def check_params(entry, obj, field):
-    """Run the entry's parameter check on ``obj``; report a problem as a ValueError at ``field``.
+    """Check ``obj`` by its class's own rules; report a problem as a ValueError at ``field``.
+
+    Every registered class checks its constructor arguments with ``_check_params()``, the
+    rules it declares in ``_parameter_rules`` (see :mod:`sparseid._params`).
 
     Parameters
     ----------
@@ -219,7 +198,7 @@ def check_params(entry, obj, field):
         ``obj`` itself.
     """
     try:
-        entry.check(obj)
+        obj._check_params()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{field}: {exc}") from None
     return obj

@@ -7,7 +7,8 @@ as DataFrames indexed by time, in the style of scikit-learn's ``make_*`` generat
 
 References
 ----------
-.. [1] E. N. Lorenz, "Deterministic nonperiodic flow", J. Atmos. Sci. 20 (1963).
+.. [1] E. N. Lorenz, "Deterministic nonperiodic flow", Journal of the Atmospheric Sciences
+   20 (2), 130-141 (1963).
 """
 
 from __future__ import annotations

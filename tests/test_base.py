@@ -9,9 +9,8 @@ import pytest
 import sklearn
 from sklearn.model_selection import KFold, cross_val_score
 
-from sparseid import LinearModel, SINDy
+from sparseid import LinearModel, NeuralODE, SINDy
 from sparseid.libraries import PolynomialLibrary
-from sparseid.models._neural_ode import NeuralODE
 from sparseid.systems import RotatingLinear, make_rotating_linear
 
 A = RotatingLinear().A

@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sparseid._data import (
     Trajectories,
     find_gaps,
+    is_validated_array,
     to_seconds,
     validate_targets,
     validate_time,
@@ -372,3 +373,28 @@ def test_dataframes_round_trip_exactly(x, steps):
     np.testing.assert_array_equal(data.x[0], x)
     np.testing.assert_array_equal(data.t[0], t)
     assert data.names == columns
+
+
+def test_validate_time_keeps_a_step_and_names_its_owner():
+    assert validate_time(0.25, 4, keep_step=True) == 0.25
+    assert validate_time(np.array(0.25), 4, keep_step=True) == 0.25
+    np.testing.assert_array_equal(validate_time([0.0, 1.0], 2, keep_step=True), [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"^Spline: the time step t=-1\.0 must be a positive"):
+        validate_time(-1.0, 3, owner="Spline")
+    with pytest.raises(ValueError, match=r"^Spline: t must have shape \(3,\): it has 2 times"):
+        validate_time([0.0, 1.0], 3, owner="Spline")
+    with pytest.raises(TypeError, match="t must be a number or an array of numbers, got True"):
+        validate_time(True, 3)
+
+
+def test_is_validated_array_accepts_only_what_validation_returns_unchanged():
+    x = np.ones((4, 2))
+    assert is_validated_array(x, 2)
+    assert is_validated_array(x[:, :1], 1)  # a view is fine
+    bad = x.copy()
+    bad[2, 1] = np.nan
+    assert is_validated_array(np.full((2, 2), 1e308), 2)  # finite, however large
+    for other in (x.tolist(), x.astype(np.float32), x[None], x[:0], bad, -bad * np.inf):
+        assert not is_validated_array(other, other.shape[-1] if hasattr(other, "shape") else 2)
+    assert not is_validated_array(x, 3)
+    assert not is_validated_array(pd.DataFrame(x), 2)

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lorenz_data import lorenz_samples
 from scipy.interpolate import make_smoothing_spline
 
 from sparseid.differentiation import (
@@ -26,7 +25,7 @@ from sparseid.differentiation import (
 
 
 @pytest.fixture(scope="module")
-def lorenz():
+def lorenz(lorenz_samples):
     """2000 samples of Lorenz at dt = 0.002 and the exact derivative at the samples."""
     return lorenz_samples(2000)
 

@@ -14,10 +14,9 @@ from sparseid.ode import (
     MLP,
     adjoint_gradient,
     backprop_gradient,
-    dopri5_dense,
-    fixed_step_solve,
     loss_residual_grad,
     segment_loss,
+    solve,
 )
 
 RNG = np.random.default_rng(0)
@@ -32,15 +31,12 @@ T_ROWS = np.sort(RNG.uniform(0.02, 1.0, size=(4, 10)), axis=1)
 TARGETS = RNG.normal(size=(10, 4, 2))
 
 
-def solve(theta, times, solver, record=False, **kw):
-    field = MLP_.bind(theta)
-    if solver == "dopri5":
-        return dopri5_dense(field, Y0, times, record=record, **kw)
-    return fixed_step_solve(field, Y0, times, method=solver, record=record, **kw)
+def solve_mlp(theta, times, solver, record=False, **kw):
+    return solve(MLP_.bind(theta), Y0, times, solver, record=record, **kw)
 
 
 def loss(theta, times, solver, **kw):
-    Y = solve(theta, times, solver, **kw)[0]
+    Y = solve_mlp(theta, times, solver, **kw)[0]
     return loss_residual_grad(Y - TARGETS, "l2")[0]
 
 
@@ -83,7 +79,7 @@ def exact_gradient(times_key):
 )
 def test_backprop_matches_finite_differences(solver, options, times_key):
     times = T_OBS if times_key == "grid" else T_ROWS
-    Y, rec, _ = solve(THETA, times, solver, record=True, **options)
+    Y, rec, _ = solve_mlp(THETA, times, solver, record=True, **options)
     _, Ybar = loss_residual_grad(Y - TARGETS, "l2")
     grad = backprop_gradient(MLP_.bind(THETA), rec, Ybar)
     if solver == "dopri5":
@@ -95,7 +91,7 @@ def test_backprop_matches_finite_differences(solver, options, times_key):
 
 
 def test_backprop_input_gradient():
-    Y, rec, _ = solve(THETA, T_OBS, "rk4", record=True)
+    Y, rec, _ = solve_mlp(THETA, T_OBS, "rk4", record=True)
     _, Ybar = loss_residual_grad(Y - TARGETS, "l2")
     _, gy0 = backprop_gradient(MLP_.bind(THETA), rec, Ybar, return_input_grad=True)
     fd = np.zeros_like(Y0)
@@ -104,14 +100,14 @@ def test_backprop_input_gradient():
         e = np.zeros_like(Y0)
         e[idx] = eps
         f = MLP_.bind(THETA)
-        lp = loss_residual_grad(fixed_step_solve(f, Y0 + e, T_OBS)[0] - TARGETS, "l2")[0]
-        lm = loss_residual_grad(fixed_step_solve(f, Y0 - e, T_OBS)[0] - TARGETS, "l2")[0]
+        lp = loss_residual_grad(solve(f, Y0 + e, T_OBS, "rk4")[0] - TARGETS, "l2")[0]
+        lm = loss_residual_grad(solve(f, Y0 - e, T_OBS, "rk4")[0] - TARGETS, "l2")[0]
         fd[idx] = (lp - lm) / (2 * eps)
     assert rel_error(gy0, fd) <= 2e-9  # measured 8.5e-10
 
 
 def test_backprop_at_tight_tolerance_approaches_the_exact_gradient():
-    Y, rec, _ = solve(THETA, T_OBS, "dopri5", record=True, rtol=1e-10, atol=1e-12)
+    Y, rec, _ = solve_mlp(THETA, T_OBS, "dopri5", record=True, rtol=1e-10, atol=1e-12)
     _, Ybar = loss_residual_grad(Y - TARGETS, "l2")
     grad = backprop_gradient(MLP_.bind(THETA), rec, Ybar)
     assert rel_error(grad, exact_gradient("grid")) <= 6e-10  # measured 2.1e-10
@@ -125,7 +121,7 @@ def test_adjoint_error_shrinks_with_tolerance(times_key):
     for rtol in (1e-3, 1e-6, 1e-10):
         atol = rtol * 1e-3
         field = MLP_.bind(THETA)
-        Y, _, _ = dopri5_dense(field, Y0, times, rtol=rtol, atol=atol)
+        Y, _, _ = solve(field, Y0, times, rtol=rtol, atol=atol)
         _, Ybar = loss_residual_grad(Y - TARGETS, "l2")
         grad, n_eval = adjoint_gradient(field, Y[-1], Ybar, times, rtol=rtol, atol=atol)
         errors.append(rel_error(grad, reference))
@@ -179,7 +175,7 @@ def test_torchdiffeq_cross_check():
     theirs = np.concatenate([p.grad.numpy().ravel() for p in params])
 
     field = MLP_.bind(THETA)
-    Y, rec, _ = dopri5_dense(field, Y0, T_OBS, rtol=rtol, atol=atol, record=True)
+    Y, rec, _ = solve(field, Y0, T_OBS, rtol=rtol, atol=atol, record=True)
     ours_value, Ybar = loss_residual_grad(Y - TARGETS, "l2")
     backprop = backprop_gradient(field, rec, Ybar)
     adjoint, _ = adjoint_gradient(field, Y[-1], Ybar, T_OBS, rtol=rtol, atol=atol)

@@ -337,3 +337,16 @@ def test_terms_are_hashable_records():
     assert hash(FunctionTerm(np.exp, (0,))) == hash(FunctionTerm(np.exp, (0,)))
     with pytest.raises(AttributeError, match="exponents"):
         terms[0].exponents = (1, 1, 1)
+
+
+def test_trusted_input_skips_validation_only():
+    # check_input=False (the models' path: X validated once, in sparseid._data) gives the same
+    # terms and still records, then checks, the number and names of the inputs.
+    lib = PolynomialLibrary(2) * FourierLibrary() + PolynomialLibrary(1)
+    checked = lib.fit_transform(X3)
+    trusted = lib.fit_transform(X3, check_input=False)
+    np.testing.assert_array_equal(trusted, checked)
+    assert lib.n_features_in_ == 3 and not hasattr(lib, "feature_names_in_")
+    np.testing.assert_array_equal(lib.transform(X3[:5], check_input=False), checked[:5])
+    with pytest.raises(ValueError, match="X has 2 features"):
+        lib.transform(X3[:, :2], check_input=False)

@@ -259,3 +259,14 @@ def test_compile_rhs_fallback_for_lists_and_numpy_only_functions():
     # A Python float has no .clip: the single-state path falls back to numpy scalars.
     np.testing.assert_array_equal(f.rhs(np.array([-1.0, 3.0])), [6.0])
     np.testing.assert_array_equal(f.rhs([2.0, 3.0]), [8.0])
+
+
+def test_term_types_resolve_through_the_one_registry():
+    from sparseid._registry import resolve
+
+    term = ProductTerm((PowerTerm((1, 0)), FourierTerm("sin", 1, 2)))
+    for name in ("product", "ProductTerm", "sparseid.libraries.ProductTerm"):
+        assert resolve(name, "term", "type").cls is ProductTerm
+        assert term_from_dict({**term.to_dict(), "type": name}) == term
+    with pytest.raises(ValueError, match="unknown term description"):
+        term_from_dict({"type": "sparseid.libraries.PolynomialLibrary", "exponents": [1]})

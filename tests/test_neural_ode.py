@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from scipy.linalg import expm
 
+from sparseid import NeuralODE
 from sparseid.exceptions import TrainingDivergedError
 from sparseid.models import load_model
-from sparseid.models._neural_ode import NeuralODE
 from sparseid.ode import MLP, Adam, Diverged, SegmentSampler, hold_out_tail, segment_loss, train
 
 A = np.array([[-0.1, -1.0], [1.0, -0.1]])
@@ -67,7 +67,7 @@ def test_predict_is_the_learned_vector_field(trained):
     # close to A x after 100 iterations (measured: 1.7 % relative error; untrained 73 %)
     assert field_error(trained, X[:50]) < 0.035
     assert field_error(trained) < 0.026  # the whole training window: measured 1.3 %
-    rhs, jac = trained._compile()
+    rhs, jac = trained._rhs_and_jacobian()
     np.testing.assert_allclose(rhs(X[7]), pred[7], rtol=1e-12, atol=1e-14)  # measured 6.7e-16
     eps = 1e-6
     fd = np.stack([(rhs(X[7] + e) - rhs(X[7] - e)) / (2 * eps) for e in np.eye(2) * eps], axis=1)

@@ -162,11 +162,11 @@ def test_simulate_hands_the_compiled_jacobian_to_implicit_solvers(
     model = SINDy().fit(lorenz)
     t = lorenz.index.to_numpy()[:250]
     reference = model.simulate(lorenz.iloc[0], t).to_numpy()  # LSODA
-    compile_ = model._compile
+    original = model._rhs_and_jacobian
     calls = []
 
-    def counting_compile():
-        rhs, jacobian = compile_()
+    def counting_rhs_and_jacobian():
+        rhs, jacobian = original()
 
         def counted(x):
             calls.append(x.copy())
@@ -174,7 +174,7 @@ def test_simulate_hands_the_compiled_jacobian_to_implicit_solvers(
 
         return rhs, counted
 
-    monkeypatch.setattr(model, "_compile", counting_compile)
+    monkeypatch.setattr(model, "_rhs_and_jacobian", counting_rhs_and_jacobian)
     sim = model.simulate(lorenz.iloc[0], t, method=method, rtol=1e-10, atol=1e-10)
     assert calls, f"{method} never called the model's Jacobian"
     np.testing.assert_allclose(sim.to_numpy(), reference, rtol=0, atol=max_difference)
@@ -301,3 +301,15 @@ def test_sympy_and_latex(lorenz_model):
     latex = lorenz_model.latex(precision=2)
     assert latex.startswith("\\begin{aligned}") and "(z)' &=" in latex
     assert "2.67" in latex and latex.count("\\\\") == 2
+
+
+def test_a_library_term_that_overflows_is_named():
+    # The library's output is trusted by the optimizer (validated input, check_input=False):
+    # when it is not finite, the error still says which term and where.
+    t = np.linspace(0.0, 1.0, 50)
+    X = np.c_[np.sin(t), np.cos(t) + 2.0] * 1e160
+    with (
+        pytest.raises(ValueError, match=r"library term 'x1\^2' is inf at row 0"),
+        np.errstate(over="ignore", invalid="ignore"),
+    ):
+        SINDy().fit(X, t=t)

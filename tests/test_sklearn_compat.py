@@ -117,7 +117,7 @@ ESTIMATORS += [
 # regression fits are small); being unseeded (random_state=None) it is tagged
 # non_deterministic, so scikit-learn skips check_pipeline_consistency for it, which the small,
 # seeded instance runs.
-from sparseid.models._neural_ode import NeuralODE  # noqa: E402
+from sparseid import NeuralODE  # noqa: E402
 
 ESTIMATORS += [
     NeuralODE(),

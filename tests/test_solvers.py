@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from sparseid.ode import dopri5_dense, fixed_step_solve
-from sparseid.ode._dopri5 import _B, _P, dense_weights
+from sparseid.ode import SOLVERS, RowDense, solve
+
+DOPRI5 = SOLVERS["dopri5"]
 
 A = np.array([[-0.1, -1.0], [1.0, -0.1]])
 
@@ -32,14 +33,14 @@ T_GRID = np.linspace(0.0, 15.0, 2000)[1:41]
 
 
 def test_dense_output_coefficients_reduce_to_the_step_at_theta_one():
-    np.testing.assert_allclose(dense_weights(np.array([1.0]))[0], _B, atol=1e-15)
-    assert _P.shape == (7, 4)
+    np.testing.assert_allclose(DOPRI5.dense_weights(np.array([1.0]))[0], DOPRI5.b, atol=1e-15)
+    assert DOPRI5.dense.shape == (7, 4)
 
 
 @pytest.mark.parametrize("rtol", [1e-3, 1e-6, 1e-9])
 def test_dopri5_dense_output_matches_exact_solution_to_tolerance(rtol):
     atol = rtol * 1e-3
-    Y, _, n_eval = dopri5_dense(linear_field, Y0, T_GRID, rtol=rtol, atol=atol)
+    Y, _, n_eval = solve(linear_field, Y0, T_GRID, rtol=rtol, atol=atol)
     err = np.abs(Y - exact(Y0, T_GRID))
     # The error per unit of tolerance (rtol times |y| ≈ 2, plus atol) was measured at 0.040,
     # 0.074 and 0.075 for rtol = 1e-3, 1e-6, 1e-9; with 26, 32 and 62 evaluations.
@@ -50,30 +51,30 @@ def test_dopri5_dense_output_matches_exact_solution_to_tolerance(rtol):
 def test_dopri5_takes_few_steps_for_a_segment():
     # the point of dense output: 26 evaluations (4 steps) for 40 samples at the default
     # tolerances, against 160 for RK4 on the sample grid
-    _, rec, n_eval = dopri5_dense(linear_field, Y0, T_GRID, record=True)
+    _, rec, n_eval = solve(linear_field, Y0, T_GRID, record=True)
     assert n_eval <= 30
     assert len(rec.steps) <= 5
 
 
 def test_dopri5_long_interval_and_tight_tolerance():
     times = np.linspace(0.5, 15.0, 30)
-    Y, _, _ = dopri5_dense(linear_field, Y0, times, rtol=1e-10, atol=1e-12)
+    Y, _, _ = solve(linear_field, Y0, times, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(Y, exact(Y0, times), rtol=0, atol=2e-10)  # measured 6.6e-11
 
 
 def test_dopri5_per_row_observation_times():
     rng = np.random.default_rng(0)
     times = np.sort(rng.uniform(0.01, 2.0, size=(3, 25)), axis=1)
-    Y, rec, _ = dopri5_dense(linear_field, Y0, times, rtol=1e-9, atol=1e-12, record=True)
+    Y, rec, _ = solve(linear_field, Y0, times, rtol=1e-9, atol=1e-12, record=True)
     np.testing.assert_allclose(Y, exact(Y0, times), rtol=0, atol=1e-9)  # measured 3.1e-10
-    dense = [step[4] for step in rec.steps if step[4] is not None]
-    assert dense and all(d[0] == "rows" for d in dense)
+    dense = [step.dense for step in rec.steps if step.dense is not None]
+    assert dense and all(isinstance(d, RowDense) for d in dense)
 
 
 def test_dopri5_replayed_steps_reproduce_the_solve():
-    Y, rec, _ = dopri5_dense(linear_field, Y0, T_GRID, record=True)
+    Y, rec, _ = solve(linear_field, Y0, T_GRID, record=True)
     steps = [s[0] for s in rec.steps]
-    Y2, rec2, _ = dopri5_dense(linear_field, Y0, T_GRID, step_sizes=steps, record=True)
+    Y2, rec2, _ = solve(linear_field, Y0, T_GRID, step_sizes=steps, record=True)
     np.testing.assert_array_equal(Y, Y2)
     assert [s[0] for s in rec2.steps] == steps
 
@@ -85,7 +86,7 @@ def test_dopri5_rejects_and_retries_on_a_fast_field():
         return out, None
 
     times = np.linspace(0.01, 1.0, 10)
-    Y, _, _ = dopri5_dense(stiffish, np.ones((2, 1)), times, rtol=1e-6, atol=1e-9)
+    Y, _, _ = solve(stiffish, np.ones((2, 1)), times, rtol=1e-6, atol=1e-9)
     # measured 7.6e-9
     np.testing.assert_allclose(Y[:, :, 0], np.exp(-50 * times)[:, None] * [1, 1], rtol=0, atol=2e-8)
 
@@ -98,12 +99,12 @@ def test_dopri5_non_finite_state_raises():
 
     # z reaches 1.5 at t = log(1.5) = 0.41; a trial step from t = 0.1 already evaluates there
     with pytest.raises(FloatingPointError, match=r"non-finite state at t = 0\.[0-4]"):
-        dopri5_dense(undefined_above, np.ones((1, 1)), np.array([1.0, 2.0]), max_steps=200)
+        solve(undefined_above, np.ones((1, 1)), np.array([1.0, 2.0]), max_steps=200)
 
 
 def test_dopri5_step_budget():
     with pytest.raises(FloatingPointError, match="max_steps"):
-        dopri5_dense(linear_field, Y0, np.array([50.0]), rtol=1e-12, atol=1e-14, max_steps=5)
+        solve(linear_field, Y0, np.array([50.0]), rtol=1e-12, atol=1e-14, max_steps=5)
 
 
 @pytest.mark.parametrize(("method", "order"), [("rk4", 4), ("euler", 1)])
@@ -112,7 +113,7 @@ def test_fixed_step_convergence_order(method, order):
     ref = exact(Y0, times)
     errors = []
     for n_sub in (2, 4):
-        Y, _, n_eval = fixed_step_solve(linear_field, Y0, times, method=method, n_substeps=n_sub)
+        Y, _, n_eval = solve(linear_field, Y0, times, method, n_substeps=n_sub)
         errors.append(np.abs(Y - ref).max())
         assert n_eval == 20 * n_sub * (4 if method == "rk4" else 1)
     observed = np.log2(errors[0] / errors[1])
@@ -122,7 +123,7 @@ def test_fixed_step_convergence_order(method, order):
 def test_fixed_step_per_row_times():
     rng = np.random.default_rng(1)
     times = np.sort(rng.uniform(0.01, 1.0, size=(3, 15)), axis=1)
-    Y, _, _ = fixed_step_solve(linear_field, Y0, times, method="rk4", n_substeps=8)
+    Y, _, _ = solve(linear_field, Y0, times, "rk4", n_substeps=8)
     np.testing.assert_allclose(Y, exact(Y0, times), rtol=0, atol=5e-9)  # measured 1.8e-9
 
 
@@ -133,4 +134,4 @@ def test_fixed_step_non_finite_raises():
         return out, None
 
     with pytest.raises(FloatingPointError, match="non-finite"):
-        fixed_step_solve(blow_up, np.ones((1, 1)), np.linspace(0.1, 1, 10), method="euler")
+        solve(blow_up, np.ones((1, 1)), np.linspace(0.1, 1, 10), "euler")

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from lorenz_data import lorenz_samples
 from numpy.testing import assert_allclose
 from sklearn.linear_model import ridge_regression
 from sklearn.preprocessing import PolynomialFeatures
@@ -10,9 +9,15 @@ from sklearn.preprocessing import PolynomialFeatures
 from sparseid.optimizers import SufficientStatistics
 
 
-def lorenz(n, dt=0.002):
-    _, x, x_dot = lorenz_samples(n, dt)
-    return x, x_dot
+@pytest.fixture(scope="module")
+def lorenz(lorenz_samples):
+    """``lorenz(n) -> (x, x_dot)``: Lorenz states and their exact derivatives."""
+
+    def states_and_derivatives(n, dt=0.002):
+        _, x, x_dot = lorenz_samples(n, dt)
+        return x, x_dot
+
+    return states_and_derivatives
 
 
 def random_problem(n=300, p=6, k=2, seed=0):
@@ -36,7 +41,7 @@ def test_solve_matches_lstsq(block_size):
     assert_allclose(stats.yty, y.T @ y, rtol=1e-12)
 
 
-def test_degree5_lorenz_accuracy_with_many_blocks():
+def test_degree5_lorenz_accuracy_with_many_blocks(lorenz):
     # Scaled condition number ~1e5-1e6: the plain Gram matrix loses ~7 digits here.
     x, y = lorenz(20000)
     theta = PolynomialFeatures(5).fit_transform(x)
@@ -155,7 +160,7 @@ def test_rss_and_stderr_match_direct_formulas():
         assert np.all(se[i, ~cols] == 0)
 
 
-def test_exact_fit_has_tiny_residual():
+def test_exact_fit_has_tiny_residual(lorenz):
     x, y = lorenz(3000)
     theta = PolynomialFeatures(2).fit_transform(x)
     stats = SufficientStatistics.from_arrays(theta, y, block_size=512)

@@ -9,7 +9,6 @@ import pysindy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lorenz_data import lorenz_samples
 from numpy.testing import assert_allclose
 from sklearn.preprocessing import PolynomialFeatures
 
@@ -17,16 +16,28 @@ from sparseid.exceptions import ConvergenceWarning, IllConditionedWarning
 from sparseid.optimizers import STLSQ, SufficientStatistics
 
 
-def lorenz(n, dt=0.002):
-    _, x, x_dot = lorenz_samples(n, dt)
-    return x, x_dot
+@pytest.fixture(scope="module")
+def lorenz(lorenz_samples):
+    """``lorenz(n) -> (x, x_dot)``: Lorenz states and their exact derivatives."""
+
+    def states_and_derivatives(n, dt=0.002):
+        _, x, x_dot = lorenz_samples(n, dt)
+        return x, x_dot
+
+    return states_and_derivatives
 
 
-@functools.cache
-def noisy_library(degree=3, n=4000, noise=2.0):
-    x, y = lorenz(n)
-    rng = np.random.default_rng(42)
-    return PolynomialFeatures(degree).fit_transform(x), y + noise * rng.normal(size=y.shape)
+@pytest.fixture(scope="module")
+def noisy_library(lorenz):
+    """``noisy_library(degree=3, n=4000, noise=2.0) -> (theta, y)``, made once per arguments."""
+
+    @functools.cache
+    def make(degree=3, n=4000, noise=2.0):
+        x, y = lorenz(n)
+        rng = np.random.default_rng(42)
+        return PolynomialFeatures(degree).fit_transform(x), y + noise * rng.normal(size=y.shape)
+
+    return make
 
 
 def pysindy_coef(theta, y, **params):
@@ -50,7 +61,7 @@ def assert_same_as_pysindy(theta, y, **params):
     ("normalize_columns", "threshold"),
     [(False, 0.05), (False, 0.5), (False, 2.0), (True, 30.0), (True, 300.0), (True, 3000.0)],
 )
-def test_same_coefficients_as_pysindy(threshold, alpha, normalize_columns, unbias):
+def test_same_coefficients_as_pysindy(noisy_library, threshold, alpha, normalize_columns, unbias):
     theta, y = noisy_library()
     ours = assert_same_as_pysindy(
         theta,
@@ -63,7 +74,7 @@ def test_same_coefficients_as_pysindy(threshold, alpha, normalize_columns, unbia
     assert ours.n_iter_ == len(ours.history_) - 1
 
 
-def test_target_losing_every_term_matches_pysindy_and_warns():
+def test_target_losing_every_term_matches_pysindy_and_warns(noisy_library):
     theta, y = noisy_library(degree=2, noise=0.0)
     # z' = x y - 8/3 z has no coefficient above 5; y' keeps 28 x after the first round, whose
     # refit alone falls below 5 too; x' = 10 (y - x) survives.
@@ -74,21 +85,21 @@ def test_target_losing_every_term_matches_pysindy_and_warns():
     assert np.all(ours.coef_stderr_[1:] == 0)
 
 
-def test_every_target_losing_every_term_matches_pysindy():
+def test_every_target_losing_every_term_matches_pysindy(noisy_library):
     theta, y = noisy_library()
     with pytest.warns(UserWarning, match=r"target\(s\) \[0, 1, 2\]"):
         ours = assert_same_as_pysindy(theta, y, threshold=1000.0, alpha=0.05)
     assert not ours.coef_.any()
 
 
-def test_max_iter_reached_warns_and_matches_pysindy():
+def test_max_iter_reached_warns_and_matches_pysindy(noisy_library):
     theta, y = noisy_library()
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         ours = assert_same_as_pysindy(theta, y, threshold=0.5, alpha=0.05, max_iter=1)
     assert ours.n_iter_ == 1
 
 
-def test_recovers_lorenz_from_degree5_library():
+def test_recovers_lorenz_from_degree5_library(lorenz):
     x, y = lorenz(6000)
     theta = PolynomialFeatures(5).fit_transform(x)
     model = STLSQ(threshold=0.1, alpha=0.05).fit(theta, y)
@@ -109,7 +120,7 @@ def test_recovers_lorenz_from_degree5_library():
 
 
 @pytest.mark.filterwarnings("ignore::sparseid.exceptions.IllConditionedWarning")
-def test_partial_fit_over_ten_chunks_equals_fit():
+def test_partial_fit_over_ten_chunks_equals_fit(noisy_library):
     theta, y = noisy_library()
     params = dict(threshold=0.5, alpha=0.05)
     whole = STLSQ(**params).fit(theta, y)
@@ -122,7 +133,7 @@ def test_partial_fit_over_ten_chunks_equals_fit():
     assert_allclose(stream.coef_stderr_, whole.coef_stderr_, rtol=1e-8)
 
 
-def test_fit_statistics_equals_fit():
+def test_fit_statistics_equals_fit(noisy_library):
     theta, y = noisy_library()
     whole = STLSQ(threshold=0.5).fit(theta, y)
     stats = SufficientStatistics.from_arrays(theta[:1000], y[:1000])
@@ -160,7 +171,7 @@ def test_recovers_exact_support_without_noise(
     assert_allclose(model.coef_, true, rtol=1e-10, atol=1e-10)
 
 
-def test_stderr_is_the_ols_formula_and_covers_truth():
+def test_stderr_is_the_ols_formula_and_covers_truth(lorenz):
     x, y = lorenz(4000)
     theta = PolynomialFeatures(2).fit_transform(x)
     rng = np.random.default_rng(3)
@@ -179,7 +190,7 @@ def test_stderr_is_the_ols_formula_and_covers_truth():
         assert abs(model.coef_[i, j] - value) < 4 * model.coef_stderr_[i, j]
 
 
-def test_history_and_predict_shapes():
+def test_history_and_predict_shapes(noisy_library):
     theta, y = noisy_library(degree=2)
     model = STLSQ(threshold=0.5).fit(theta, y[:, 1])
     assert model.coef_.shape == (1, 10) and model.predict(theta).shape == (4000,)
@@ -188,7 +199,7 @@ def test_history_and_predict_shapes():
     assert STLSQ().fit(theta, y).predict(theta).shape == (4000, 3)
 
 
-def test_zero_column_warns_and_matches_pysindy():
+def test_zero_column_warns_and_matches_pysindy(noisy_library):
     theta, y = noisy_library(degree=2)
     theta = theta.copy()
     theta[:, 4] = 0.0
@@ -197,7 +208,7 @@ def test_zero_column_warns_and_matches_pysindy():
     assert np.all(ours.coef_[:, 4] == 0)
 
 
-def test_collinear_terms_are_named():
+def test_collinear_terms_are_named(noisy_library):
     theta, y = noisy_library(degree=2)
     frame = pd.DataFrame(theta, columns=[f"t{j}" for j in range(10)])
     frame["t9"] = 3.0 * frame["t1"]
@@ -217,13 +228,13 @@ def test_collinear_terms_are_named():
         ({"unbias": "yes"}, "STLSQ: unbias='yes' must be True or False"),
     ],
 )
-def test_bad_parameters(params, message):
+def test_bad_parameters(noisy_library, params, message):
     theta, y = noisy_library(degree=2)
     with pytest.raises(ValueError, match=message):
         STLSQ(**params).fit(theta, y)
 
 
-def test_bad_data():
+def test_bad_data(noisy_library):
     theta, y = noisy_library(degree=2)
     with pytest.raises(ValueError, match=r"STLSQ: .*inconsistent numbers of samples"):
         STLSQ().fit(theta, y[:-1])
@@ -241,3 +252,17 @@ def test_bad_data():
     model = STLSQ().fit(theta, y)
     with pytest.raises(ValueError, match="STLSQ: y has 2 target"):
         model.partial_fit(theta, y[:, :2])
+
+
+def test_trusted_input_gives_the_same_fit(noisy_library):
+    theta, y = noisy_library(degree=2)
+    checked = STLSQ(threshold=0.5).fit(theta, y)
+    trusted = STLSQ(threshold=0.5).fit(theta, y, check_input=False)
+    np.testing.assert_array_equal(trusted.coef_, checked.coef_)
+    np.testing.assert_array_equal(trusted.coef_stderr_, checked.coef_stderr_)
+    assert trusted.n_features_in_ == theta.shape[1]
+    assert trusted.predict(theta[:3, :]).shape == (3, 3)
+    bad = theta.copy()
+    bad[3, 2] = np.nan  # not checked up front, but the statistics refuse it
+    with pytest.raises(ValueError, match="theta or y contains NaN"):
+        STLSQ().fit(bad, y, check_input=False)

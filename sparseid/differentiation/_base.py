@@ -1,9 +1,10 @@
 """The interface every differentiator follows, and the input checks they share."""
 
-import numbers
-
 import numpy as np
 from sklearn.base import BaseEstimator
+
+from .._data import validate_time
+from .._params import ParameterRulesMixin
 
 __all__ = ["BaseDifferentiation"]
 
@@ -57,16 +58,17 @@ class _Grid:
         return step
 
 
-class BaseDifferentiation(BaseEstimator):
+class BaseDifferentiation(ParameterRulesMixin, BaseEstimator):
     """Base class of the differentiators: ``method(x, t)`` returns the time derivative of ``x``.
 
     A differentiator is a scikit-learn estimator only so that it clones and shows its parameters
     in the ``get_params`` of a model (``differentiation_method__window=...`` in a grid search); it
     learns nothing and keeps no state between calls.
 
-    Subclasses implement ``_differentiate(x, grid)`` on a validated float64 array ``x`` of shape
-    ``(n, d)`` and the ``halo`` property; they check their own requirements (uniform spacing,
-    window against length, enough points for the order).
+    Subclasses declare ``_parameter_rules`` (a rule for every constructor argument, see
+    :mod:`sparseid._params`), implement ``_differentiate(x, grid)`` on a validated float64 array
+    ``x`` of shape ``(n, d)`` and the ``halo`` property, and check what depends on the data
+    (uniform spacing, window against length, enough points for the order) when they have it.
 
     Attributes
     ----------
@@ -117,42 +119,21 @@ class BaseDifferentiation(BaseEstimator):
         if not np.all(np.isfinite(x)):
             row = int(np.argmax(~np.all(np.isfinite(x), axis=1)))
             raise ValueError(f"{name}: x must be finite, but row {row} contains NaN or inf")
-        return x, _validate_time(t, n, name), squeeze
+        return x, _time_grid(t, n, name), squeeze
 
 
-def _validate_time(t, n, name):
-    """Check ``t`` (an array of n strictly increasing times or a positive step); return a _Grid."""
-    if isinstance(t, bool | np.bool_):
-        raise TypeError(f"{name}: t must be an array of times or a positive float step, got {t!r}")
-    if isinstance(t, numbers.Real) or (isinstance(t, np.ndarray) and t.ndim == 0):
-        step = float(t)
-        if not (np.isfinite(step) and step > 0):
-            raise ValueError(f"{name}: the time step t={step!r} must be a positive finite float")
-        return _Grid(n, step=step)
-    t = np.asarray(t, dtype=np.float64)
-    if t.ndim != 1 or t.shape[0] != n:
-        raise ValueError(
-            f"{name}: t must have shape ({n},) to match x with {n} samples, got shape {t.shape}"
-        )
-    if not np.all(np.isfinite(t)):
-        raise ValueError(f"{name}: t must be finite, t[{int(np.argmax(~np.isfinite(t)))}] is not")
-    dt = np.diff(t)
-    if np.any(dt <= 0):
-        i = int(np.argmax(dt <= 0))
-        raise ValueError(
-            f"{name}: t must be strictly increasing: t[{i + 1}] = {t[i + 1]!r} is not greater "
-            f"than t[{i}] = {t[i]!r}"
-        )
-    return _Grid(n, t=t)
+def _time_grid(t, n, name):
+    """The validated times of one trajectory (n strictly increasing times or a step) as a _Grid.
+
+    The checks are those of :func:`sparseid._data.validate_time`, the one validator of times.
+    """
+    t = validate_time(t, n, owner=name, keep_step=True)
+    return _Grid(n, step=t) if isinstance(t, float) else _Grid(n, t=t)
 
 
-def check_window(owner, window, n, *, minimum=3):
-    """Check that an odd integer ``window`` fits a trajectory of ``n`` samples."""
-    if isinstance(window, bool) or not isinstance(window, numbers.Integral):
-        raise TypeError(f"{owner}: window={window!r} must be an odd integer")
-    if window < minimum or window % 2 == 0:
-        raise ValueError(f"{owner}: window={window} must be an odd integer >= {minimum}")
-    if n is not None and window > n:
+def check_window_fits(owner, window, n):
+    """Check that a ``window`` (already checked against its rule) fits ``n`` samples."""
+    if window > n:
         raise ValueError(
             f"{owner}: window={window} is longer than the trajectory (n_samples={n}); "
             f"use a window of at most {n if n % 2 else n - 1} samples"

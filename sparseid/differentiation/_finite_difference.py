@@ -1,9 +1,10 @@
 """Finite differences of any even accuracy order on uniform and non-uniform grids."""
 
-import numbers
+from typing import ClassVar
 
 import numpy as np
 
+from .._params import Integer
 from ._base import UNIFORM_RTOL_FAST_PATH, BaseDifferentiation
 from ._fornberg import fornberg_weights
 
@@ -62,23 +63,17 @@ class FiniteDifference(BaseDifferentiation):
     True
     """
 
+    _parameter_rules: ClassVar = {"order": Integer(minimum=2, parity="even")}
+
     def __init__(self, order=2):
         self.order = order
 
     @property
     def halo(self):
-        return self._checked_order() // 2
-
-    def _checked_order(self):
-        order = self.order
-        if isinstance(order, bool) or not isinstance(order, numbers.Integral):
-            raise TypeError(f"FiniteDifference: order={order!r} must be an even integer >= 2")
-        if order < 2 or order % 2:
-            raise ValueError(f"FiniteDifference: order={order} must be an even integer >= 2")
-        return int(order)
+        return self._check_params()["order"] // 2
 
     def _check_length(self, n):
-        order = self._checked_order()
+        order = self._check_params()["order"]
         if n < order + 1:
             raise ValueError(
                 f"FiniteDifference: order={order} needs at least {order + 1} samples (the size of "
@@ -102,7 +97,7 @@ class FiniteDifference(BaseDifferentiation):
             Row ``i`` holds the weights of samples ``0 ... order`` for the end sample ``i``; the
             last samples use the same weights mirrored and negated.
         """
-        order = self._checked_order()
+        order = self._check_params()["order"]
         half = order // 2
         offsets = np.arange(-half, half + 1, dtype=np.float64)
         central = fornberg_weights(offsets)

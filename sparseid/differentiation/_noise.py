@@ -5,7 +5,8 @@ import warnings
 
 import numpy as np
 
-from ._base import UNIFORM_RTOL_FAST_PATH, BaseDifferentiation, _validate_time
+from .._params import check_integer
+from ._base import UNIFORM_RTOL_FAST_PATH, BaseDifferentiation, _time_grid
 from ._fornberg import fornberg_weights
 
 __all__ = ["NoiseWarning", "check_noise", "estimate_noise"]
@@ -66,9 +67,9 @@ def estimate_noise(x, t=None, *, difference_order=6):
         raise ValueError(f"estimate_noise: x must be 1-D or 2-D, got shape {x.shape}")
     squeeze = x.ndim == 1
     x2d = x[:, np.newaxis] if squeeze else x
-    k = difference_order
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"estimate_noise: difference_order={k!r} must be a positive integer")
+    k = check_integer(
+        "estimate_noise", "difference_order", difference_order, minimum=1, type_error=ValueError
+    )
     n = x2d.shape[0]
     if n < k + 2:
         raise ValueError(
@@ -77,7 +78,7 @@ def estimate_noise(x, t=None, *, difference_order=6):
         )
     if not np.all(np.isfinite(x2d)):
         raise ValueError("estimate_noise: x must be finite")
-    grid = None if t is None else _validate_time(t, n, "estimate_noise")
+    grid = None if t is None else _time_grid(t, n, "estimate_noise")
     if grid is None or grid.uniform_step(UNIFORM_RTOL_FAST_PATH) is not None:
         # Normalised difference weights do not depend on the step: one row serves every point.
         weights = fornberg_weights(np.arange(k + 1, dtype=np.float64), 0.0, k)[np.newaxis, :]
@@ -146,7 +147,7 @@ def check_noise(x, t, method, *, threshold=0.1, x_dot=None):
     # The method validates x and t first, so bad input gets the method's own error message.
     x_dot = method(x2d, t) if x_dot is None else np.asarray(x_dot, dtype=np.float64)
     x_dot = x_dot[:, np.newaxis] if x_dot.ndim == 1 else x_dot
-    grid = _validate_time(t, x2d.shape[0], "check_noise")
+    grid = _time_grid(t, x2d.shape[0], "check_noise")
     if grid.n < _DIFFERENCE_ORDER + 2:
         return None
     step = grid.step if grid.step is not None else float(np.median(np.diff(grid.t)))

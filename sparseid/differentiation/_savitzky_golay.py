@@ -1,10 +1,12 @@
 """Savitzky-Golay differentiation: the derivative of a sliding least-squares polynomial fit."""
 
+from typing import ClassVar
+
 import numpy as np
 from scipy.signal import savgol_filter
 
-from .._params import check_integer
-from ._base import UNIFORM_RTOL_FAST_PATH, BaseDifferentiation, check_window
+from .._params import Integer, check_params
+from ._base import UNIFORM_RTOL_FAST_PATH, BaseDifferentiation, check_window_fits
 
 __all__ = ["SavitzkyGolay"]
 
@@ -53,31 +55,32 @@ class SavitzkyGolay(BaseDifferentiation):
     True
     """
 
+    _parameter_rules: ClassVar = {
+        "window": Integer(minimum=3, parity="odd"),
+        "polyorder": Integer(minimum=1, reason="the derivative of a constant fit is zero"),
+    }
+
     def __init__(self, window=21, polyorder=3):
         self.window = window
         self.polyorder = polyorder
 
     @property
     def halo(self):
-        return check_window("SavitzkyGolay", self.window, None) // 2
+        return check_params(self, ["window"])["window"] // 2
 
-    def _check_params(self, n):
-        window = check_window("SavitzkyGolay", self.window, n)
-        polyorder = check_integer(
-            self,
-            "polyorder",
-            self.polyorder,
-            minimum=1,
-            reason="the derivative of a constant fit is zero",
-        )
+    def _check_params(self):
+        params = super()._check_params()
+        window, polyorder = params["window"], params["polyorder"]
         if polyorder >= window:
             raise ValueError(
                 f"SavitzkyGolay: polyorder={polyorder} must be smaller than window={window}"
             )
-        return window, polyorder
+        return params
 
     def _differentiate(self, x, grid):
-        window, polyorder = self._check_params(x.shape[0])
+        params = self._check_params()
+        window, polyorder = params["window"], params["polyorder"]
+        check_window_fits("SavitzkyGolay", window, x.shape[0])
         step = grid.uniform_step(UNIFORM_RTOL_FAST_PATH)
         if step is not None:
             return savgol_filter(

@@ -1,8 +1,10 @@
 """Fourier differentiation of uniformly sampled periodic data."""
 
+from typing import ClassVar
+
 import numpy as np
 
-from .._params import check_real
+from .._params import Real
 from ._base import BaseDifferentiation
 
 __all__ = ["Spectral"]
@@ -44,6 +46,12 @@ class Spectral(BaseDifferentiation):
     True
     """
 
+    _parameter_rules: ClassVar = {
+        "cutoff": Real(
+            0, 1, closed="right", allow_none=True, reason="a fraction of the Nyquist frequency"
+        ),
+    }
+
     def __init__(self, cutoff=None):
         self.cutoff = cutoff
 
@@ -51,20 +59,8 @@ class Spectral(BaseDifferentiation):
     def halo(self):
         return "global"
 
-    def _check_cutoff(self):
-        return check_real(
-            self,
-            "cutoff",
-            self.cutoff,
-            minimum=0,
-            maximum=1,
-            closed="right",
-            allow_none=True,
-            reason="a fraction of the Nyquist frequency",
-        )
-
     def _differentiate(self, x, grid):
-        cutoff = self._check_cutoff()
+        cutoff = self._check_params()["cutoff"]
         n = x.shape[0]
         if n < 2:
             raise ValueError(f"Spectral: needs at least 2 samples, but n_samples={n}")

@@ -1,9 +1,11 @@
 """Differentiation through a cubic smoothing spline with GCV-chosen smoothing."""
 
+from typing import ClassVar
+
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from .._params import check_real
+from .._params import Real
 from ._base import BaseDifferentiation
 
 __all__ = ["SmoothingSpline"]
@@ -69,6 +71,8 @@ class SmoothingSpline(BaseDifferentiation):
     True
     """
 
+    _parameter_rules: ClassVar = {"smoothing": Real(minimum=0, allow_none=True)}
+
     def __init__(self, smoothing=None):
         self.smoothing = smoothing
 
@@ -76,11 +80,8 @@ class SmoothingSpline(BaseDifferentiation):
     def halo(self):
         return "global"
 
-    def _check_smoothing(self):
-        return check_real(self, "smoothing", self.smoothing, minimum=0, allow_none=True)
-
     def _differentiate(self, x, grid):
-        lam = self._check_smoothing()
+        lam = self._check_params()["smoothing"]
         n = x.shape[0]
         if n < _MIN_SAMPLES:
             raise ValueError(

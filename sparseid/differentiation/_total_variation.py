@@ -1,11 +1,12 @@
 """Total-variation-regularised differentiation (Chartrand 2011), solved by lagged diffusivity."""
 
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from .._params import check_integer, check_real
+from .._params import Integer, Real
 from ..exceptions import ConvergenceWarning
 from ._base import BaseDifferentiation
 from ._finite_difference import FiniteDifference
@@ -73,6 +74,12 @@ class TotalVariation(BaseDifferentiation):
     True
     """
 
+    _parameter_rules: ClassVar = {
+        "alpha": Real(minimum=0, closed="neither"),
+        "max_iter": Integer(minimum=1),
+        "tol": Real(minimum=0, closed="neither"),
+    }
+
     def __init__(self, alpha=1e-2, max_iter=500, tol=1e-4):
         self.alpha = alpha
         self.max_iter = max_iter
@@ -82,13 +89,9 @@ class TotalVariation(BaseDifferentiation):
     def halo(self):
         return "global"
 
-    def _check_params(self):
-        alpha = check_real(self, "alpha", self.alpha, minimum=0, closed="neither")
-        tol = check_real(self, "tol", self.tol, minimum=0, closed="neither")
-        return alpha, check_integer(self, "max_iter", self.max_iter, minimum=1), tol
-
     def _differentiate(self, x, grid):
-        alpha, max_iter, tol = self._check_params()
+        params = self._check_params()
+        alpha, max_iter, tol = params["alpha"], params["max_iter"], params["tol"]
         n = x.shape[0]
         if n < 3:
             raise ValueError(f"TotalVariation: needs at least 3 samples, but n_samples={n}")

@@ -6,17 +6,20 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from .._params import ParameterRulesMixin
+
 __all__ = ["BaseLibrary"]
 
 
-class BaseLibrary(TransformerMixin, BaseEstimator):
+class BaseLibrary(ParameterRulesMixin, TransformerMixin, BaseEstimator):
     """Base class of the feature libraries.
 
     A library maps states ``X`` of shape (n_samples, n_features_in) to the candidate terms
-    ``Theta(X)`` of shape (n_samples, n_output_features). Subclasses implement
-    ``_check_params`` (parameter validation), ``_make_terms(n_features)`` (the list of term
-    descriptions) and, for speed, ``_transform(X)``; the default ``_transform`` evaluates the
-    terms one by one.
+    ``Theta(X)`` of shape (n_samples, n_output_features). Subclasses declare
+    ``_parameter_rules`` (a rule for every constructor argument, see :mod:`sparseid._params`;
+    `fit` checks them), implement ``_make_terms(n_features)`` (the list of term descriptions)
+    and, for speed, ``_transform(X)``; the default ``_transform`` evaluates the terms one by
+    one.
 
     ``lib_a + lib_b`` is a `ConcatLibrary` and ``lib_a * lib_b`` a `TensoredLibrary`.
 
@@ -33,9 +36,6 @@ class BaseLibrary(TransformerMixin, BaseEstimator):
     """
 
     # --- hooks for subclasses -----------------------------------------------------------------
-    def _check_params(self):
-        """Validate the constructor arguments; raise ValueError/TypeError naming them."""
-
     def _make_terms(self, n_features):
         raise NotImplementedError
 
@@ -46,7 +46,10 @@ class BaseLibrary(TransformerMixin, BaseEstimator):
         return out
 
     # --- scikit-learn API ---------------------------------------------------------------------
-    def _validate_X(self, X, reset):
+    def _validate_X(self, X, reset, check_input=True):
+        if not check_input:
+            # Trusted input: only record (reset) or check n_features_in_ and the names.
+            return validate_data(self, X, reset=reset, skip_check_array=True)
         name = type(self).__name__
         try:
             return validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
@@ -58,7 +61,11 @@ class BaseLibrary(TransformerMixin, BaseEstimator):
     def _fit_n_features(self, n_features):
         """Learn everything a library learns from the number of inputs alone."""
         self._check_params()
-        terms = list(self._make_terms(n_features))
+        return self._set_terms(self._make_terms(n_features))
+
+    def _set_terms(self, terms):
+        """Store the terms (``terms_``, ``n_output_features_``); refuse an empty list."""
+        terms = list(terms)
         if not terms:
             raise ValueError(f"{type(self).__name__}: these parameters produce no terms")
         self.terms_ = terms
@@ -97,13 +104,17 @@ class BaseLibrary(TransformerMixin, BaseEstimator):
         X = self._validate_X(X, reset=True)
         return self._fit_n_features(X.shape[1])
 
-    def transform(self, X):
+    def transform(self, X, *, check_input=True):
         """Evaluate every term on every row of ``X``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features_in_)
             States.
+        check_input : bool, default=True
+            Validate ``X``. With False, ``X`` must already be a finite float64 ndarray of
+            shape (n_samples, n_features_in_) (as the models pass it, having validated their
+            data once); only its number of columns is checked.
 
         Returns
         -------
@@ -111,10 +122,10 @@ class BaseLibrary(TransformerMixin, BaseEstimator):
             The candidate terms, one column per entry of ``terms_``.
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        X = self._validate_X(X, reset=False, check_input=check_input)
         return self._transform(X)
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X, y=None, *, check_input=True):
         """Fit to ``X`` and return ``transform(X)``, validating ``X`` once.
 
         Parameters
@@ -123,12 +134,16 @@ class BaseLibrary(TransformerMixin, BaseEstimator):
             States.
         y : None
             Ignored.
+        check_input : bool, default=True
+            Validate ``X``. With False, ``X`` must already be a finite float64 ndarray of
+            shape (n_samples, n_features) (as the models pass it, having validated their data
+            once).
 
         Returns
         -------
         Theta : ndarray of shape (n_samples, n_output_features_)
         """
-        X = self._validate_X(X, reset=True)
+        X = self._validate_X(X, reset=True, check_input=check_input)
         return self._fit_n_features(X.shape[1])._transform(X)
 
     def get_feature_names_out(self, input_features=None):

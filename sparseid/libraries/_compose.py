@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from itertools import product
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import clone
 
+from .._params import Check
 from ._base import BaseLibrary
 from ._terms import multiply_terms
 
@@ -16,38 +18,60 @@ __all__ = ["ConcatLibrary", "TensoredLibrary"]
 _PART_PARAM = re.compile(r"^libraries__(\d+)__(.+)$")
 
 
+def _check_libraries(owner, name, libs):
+    label = type(owner).__name__
+    if not isinstance(libs, (list, tuple)) or len(libs) == 0:
+        raise TypeError(f"{label}: {name}={libs!r} must be a non-empty list of libraries")
+    for i, lib in enumerate(libs):
+        if not isinstance(lib, BaseLibrary):
+            raise TypeError(f"{label}: {name}[{i}]={lib!r} is not a sparseid library")
+    return libs
+
+
 class _ComposedLibrary(BaseLibrary):
-    """Shared machinery: a list of parts, cloned and fitted in `fit`, nested parameters."""
+    """Shared machinery: a list of parts, cloned and fitted in `fit`, nested parameters.
+
+    Besides the attributes the subclasses document, fitting sets ``_sources_``: where each
+    term comes from in the parts (see `_unique_terms`), which `_transform` reads.
+    """
 
     _operator = ""
+    # The parts' own parameters are checked when they are fitted (or rebuilt by the loader).
+    _parameter_rules: ClassVar = {
+        "libraries": Check(_check_libraries, "a non-empty list of sparseid libraries"),
+    }
 
     def __init__(self, libraries):
         self.libraries = libraries
-
-    def _check_params(self):
-        name = type(self).__name__
-        libs = self.libraries
-        if not isinstance(libs, (list, tuple)) or len(libs) == 0:
-            raise TypeError(f"{name}: libraries={libs!r} must be a non-empty list of libraries")
-        for i, lib in enumerate(libs):
-            if not isinstance(lib, BaseLibrary):
-                raise TypeError(f"{name}: libraries[{i}]={lib!r} is not a sparseid library")
 
     def _fit_n_features(self, n_features):
         self._check_params()
         # Parts are cloned so that fitting never changes the user's objects (scikit-learn rule).
         self.libraries_ = [clone(lib)._fit_without_data(n_features) for lib in self.libraries]
-        return super()._fit_n_features(n_features)
+        terms, self._sources_ = self._unique_terms()
+        return self._set_terms(terms)
 
     def _make_terms(self, n_features):
+        """The terms alone; `_fit_n_features` takes them with their sources."""
+        return self._unique_terms()[0]
+
+    def _unique_terms(self):
+        """The terms of the fitted parts, each at its first place, and where each comes from.
+
+        Returns
+        -------
+        terms : list of terms
+        sources : list of tuple
+            For each term, the key ``_candidate_terms`` gave it: ``(part, column)`` for a
+            concatenation, one column per part for a product; ``_transform`` reads them.
+        """
         terms, sources, seen = [], [], set()
         for source, term in self._candidate_terms():
             if term not in seen:
                 seen.add(term)
                 terms.append(term)
                 sources.append(source)
-        self._sources_ = sources
-        return terms
+        return terms, sources
 
     def get_params(self, deep=True):
         params = super().get_params(deep=False)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import inspect
 from itertools import combinations, combinations_with_replacement
+from typing import ClassVar
 
 import numpy as np
 
-from .._params import check_bool
+from .._params import Bool, Check
 from ._base import BaseLibrary
 from ._terms import FunctionTerm, PowerTerm
 
@@ -32,6 +33,34 @@ def _arity(function, where):
     if count == 0:
         raise TypeError(f"{where}: {function!r} takes no input")
     return count
+
+
+def _check_functions(owner, name, functions):
+    label = type(owner).__name__
+    if not isinstance(functions, (list, tuple)) or len(functions) == 0:
+        raise TypeError(f"{label}: {name}={functions!r} must be a non-empty list of callables")
+    for i, f in enumerate(functions):
+        if not callable(f):
+            raise TypeError(f"{label}: {name}[{i}]={f!r} is not callable")
+        _arity(f, f"{label}: {name}[{i}]")
+    return functions
+
+
+def _check_function_names(owner, name, names):
+    # Runs after the check of ``functions`` (declared first), so their number is known.
+    label = type(owner).__name__
+    if names is None:
+        return None
+    n_functions = len(owner.functions)
+    if not isinstance(names, (list, tuple)) or len(names) != n_functions:
+        raise ValueError(
+            f"{label}: {name} must be a list with one entry per function ({n_functions}), "
+            f"got {names!r}"
+        )
+    for i, entry in enumerate(names):
+        if not (isinstance(entry, str) or callable(entry)):
+            raise TypeError(f"{label}: {name}[{i}]={entry!r} must be a format string or callable")
+    return names
 
 
 class CustomLibrary(BaseLibrary):
@@ -80,37 +109,20 @@ class CustomLibrary(BaseLibrary):
     ['exp(x)', 'exp(y)', 'x y']
     """
 
+    _parameter_rules: ClassVar = {
+        "functions": Check(_check_functions, "a non-empty list of callables of fixed arity"),
+        "function_names": Check(
+            _check_function_names, "None or one format string or callable per function"
+        ),
+        "interaction_only": Bool(),
+        "include_bias": Bool(),
+    }
+
     def __init__(self, functions, function_names=None, interaction_only=True, include_bias=False):
         self.functions = functions
         self.function_names = function_names
         self.interaction_only = interaction_only
         self.include_bias = include_bias
-
-    def _check_params(self):
-        name = type(self).__name__
-        functions = self.functions
-        if not isinstance(functions, (list, tuple)) or len(functions) == 0:
-            raise TypeError(
-                f"{name}: functions={functions!r} must be a non-empty list of callables"
-            )
-        for i, f in enumerate(functions):
-            if not callable(f):
-                raise TypeError(f"{name}: functions[{i}]={f!r} is not callable")
-            _arity(f, f"{name}: functions[{i}]")
-        names = self.function_names
-        if names is not None:
-            if not isinstance(names, (list, tuple)) or len(names) != len(functions):
-                raise ValueError(
-                    f"{name}: function_names must be a list with one entry per function "
-                    f"({len(functions)}), got {names!r}"
-                )
-            for i, entry in enumerate(names):
-                if not (isinstance(entry, str) or callable(entry)):
-                    raise TypeError(
-                        f"{name}: function_names[{i}]={entry!r} must be a format string or callable"
-                    )
-        check_bool(self, "interaction_only", self.interaction_only)
-        check_bool(self, "include_bias", self.include_bias)
 
     def _default_name(self, i, function, arity):
         label = getattr(function, "__name__", "")

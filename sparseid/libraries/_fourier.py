@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from .._params import check_bool, check_integer
+from .._params import Bool, Integer
 from ._base import BaseLibrary
 from ._terms import FourierTerm
 
@@ -45,18 +47,23 @@ class FourierLibrary(BaseLibrary):
     ['sin(x)', 'cos(x)', 'sin(2 x)', 'cos(2 x)']
     """
 
+    _parameter_rules: ClassVar = {
+        "n_frequencies": Integer(minimum=1),
+        "include_sin": Bool(),
+        "include_cos": Bool(),
+    }
+
     def __init__(self, n_frequencies=1, include_sin=True, include_cos=True):
         self.n_frequencies = n_frequencies
         self.include_sin = include_sin
         self.include_cos = include_cos
 
     def _check_params(self):
-        check_integer(self, "n_frequencies", self.n_frequencies, minimum=1)
-        check_bool(self, "include_sin", self.include_sin)
-        check_bool(self, "include_cos", self.include_cos)
-        if not (self.include_sin or self.include_cos):
+        params = super()._check_params()
+        if not (params["include_sin"] or params["include_cos"]):
             name = type(self).__name__
             raise ValueError(f"{name}: include_sin and include_cos cannot both be False")
+        return params
 
     def _kinds(self):
         return [kind for kind, on in (("sin", self.include_sin), ("cos", self.include_cos)) if on]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from itertools import combinations, combinations_with_replacement
+from typing import ClassVar
 
 import numpy as np
 
-from .._params import check_bool, check_integer
+from .._params import Bool, Integer
 from ._base import BaseLibrary
 from ._terms import PowerTerm
 
@@ -52,8 +53,9 @@ class PolynomialLibrary(BaseLibrary):
 
     References
     ----------
-    Brunton, S. L., Proctor, J. L. and Kutz, J. N. (2016). Discovering governing equations from
-    data by sparse identification of nonlinear dynamical systems. PNAS 113(15), 3932-3937.
+    .. [1] S. L. Brunton, J. L. Proctor and J. N. Kutz, "Discovering governing equations from data
+       by sparse identification of nonlinear dynamical systems", PNAS 113 (15), 3932-3937
+       (2016).
 
     Examples
     --------
@@ -65,15 +67,16 @@ class PolynomialLibrary(BaseLibrary):
     array([[1., 2., 3., 4., 6., 9.]])
     """
 
+    _parameter_rules: ClassVar = {
+        "degree": Integer(minimum=0),
+        "include_bias": Bool(),
+        "interaction_only": Bool(),
+    }
+
     def __init__(self, degree=2, include_bias=True, interaction_only=False):
         self.degree = degree
         self.include_bias = include_bias
         self.interaction_only = interaction_only
-
-    def _check_params(self):
-        check_integer(self, "degree", self.degree, minimum=0)
-        check_bool(self, "include_bias", self.include_bias)
-        check_bool(self, "interaction_only", self.interaction_only)
 
     def _make_terms(self, n_features):
         choose = combinations if self.interaction_only else combinations_with_replacement

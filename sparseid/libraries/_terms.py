@@ -14,13 +14,14 @@ the fast single-state path on Python floats.
 from __future__ import annotations
 
 import math
-import numbers
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+
+from .._params import check_integer
 
 __all__ = [
     "FourierTerm",
@@ -60,10 +61,9 @@ class Term:
         return f"({self.to_code(var_names, namespace, module)})"
 
 
-def _check_int(value, what, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{what}={value!r} must be an integer >= {minimum}")
-    return int(value)
+def _check_int(value, owner, name, minimum):
+    # A term is a record checked as it is made (also from a file): every problem is a ValueError.
+    return check_integer(owner, name, value, minimum=minimum, type_error=ValueError)
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,14 @@ class PowerTerm(Term):
     'x^2 y'
     """
 
+    #: The ``type`` of its JSON description, and the keys that description holds.
+    type_name: ClassVar[str] = "power"
+    json_fields: ClassVar[tuple] = ("exponents",)
+
     exponents: tuple[int, ...]
 
     def __post_init__(self):
-        exps = tuple(_check_int(e, "PowerTerm: exponent", 0) for e in self.exponents)
+        exps = tuple(_check_int(e, "PowerTerm", "exponent", 0) for e in self.exponents)
         object.__setattr__(self, "exponents", exps)
 
     @property
@@ -133,7 +137,11 @@ class PowerTerm(Term):
         return sympy.Mul(*[symbols[j] ** self.exponents[j] for j in self.inputs])
 
     def to_dict(self) -> dict:
-        return {"type": "power", "exponents": list(self.exponents)}
+        return {"type": self.type_name, "exponents": list(self.exponents)}
+
+    @classmethod
+    def _from_dict(cls, d, depth):
+        return cls(_int_list(d, "exponents", cls.type_name))
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,10 @@ class FourierTerm(Term):
     'cos(2 y)'
     """
 
+    #: The ``type`` of its JSON description, and the keys that description holds.
+    type_name: ClassVar[str] = "fourier"
+    json_fields: ClassVar[tuple] = ("kind", "input", "frequency")
+
     kind: str
     input: int
     frequency: int = 1
@@ -153,9 +165,9 @@ class FourierTerm(Term):
     def __post_init__(self):
         if self.kind not in ("sin", "cos"):
             raise ValueError(f"FourierTerm: kind={self.kind!r} must be 'sin' or 'cos'")
-        object.__setattr__(self, "input", _check_int(self.input, "FourierTerm: input", 0))
+        object.__setattr__(self, "input", _check_int(self.input, "FourierTerm", "input", 0))
         object.__setattr__(
-            self, "frequency", _check_int(self.frequency, "FourierTerm: frequency", 1)
+            self, "frequency", _check_int(self.frequency, "FourierTerm", "frequency", 1)
         )
 
     @property
@@ -194,11 +206,15 @@ class FourierTerm(Term):
 
     def to_dict(self) -> dict:
         return {
-            "type": "fourier",
+            "type": self.type_name,
             "kind": self.kind,
             "input": self.input,
             "frequency": self.frequency,
         }
+
+    @classmethod
+    def _from_dict(cls, d, depth):
+        return cls(*[_described(d, key, cls.type_name) for key in cls.json_fields])
 
 
 # Derivatives of common numpy functions of one argument, as code templates in the argument `{a}`
@@ -251,6 +267,10 @@ class FunctionTerm(Term):
     numpy ufunc such as ``np.exp``; an arbitrary callable works everywhere else.
     """
 
+    #: The ``type`` of its JSON description, and the keys that description holds.
+    type_name: ClassVar[str] = "function"
+    json_fields: ClassVar[tuple] = ("numpy_function", "inputs", "name_format")
+
     function: Callable
     inputs: tuple[int, ...]
     name_format: Any = None
@@ -258,7 +278,7 @@ class FunctionTerm(Term):
     def __post_init__(self):
         if not callable(self.function):
             raise TypeError(f"FunctionTerm: function={self.function!r} is not callable")
-        inputs = tuple(_check_int(j, "FunctionTerm: input", 0) for j in self.inputs)
+        inputs = tuple(_check_int(j, "FunctionTerm", "input", 0) for j in self.inputs)
         object.__setattr__(self, "inputs", inputs)
         fmt = self.name_format
         if fmt is not None and not isinstance(fmt, str) and not callable(fmt):
@@ -330,11 +350,22 @@ class FunctionTerm(Term):
                 "JSON; use pickle instead"
             )
         return {
-            "type": "function",
+            "type": self.type_name,
             "numpy_function": name,
             "inputs": list(self.inputs),
             "name_format": self.name_format,
         }
+
+    @classmethod
+    def _from_dict(cls, d, depth):
+        name = _described(d, "numpy_function", cls.type_name)
+        function = _NUMPY_UFUNCS.get(name) if isinstance(name, str) else None
+        if function is None:
+            raise ValueError(f"term_from_dict: unknown numpy function {str(name)[:80]!r}")
+        name_format = d.get("name_format")
+        if not _plain_format(name_format):
+            raise ValueError("term_from_dict: name_format must be a string whose fields are {}")
+        return cls(function, _int_list(d, "inputs", cls.type_name), name_format)
 
 
 def _sort_key(term):
@@ -349,6 +380,10 @@ class ProductTerm(Term):
     constant factors. Equality ignores the order of the factors, so ``sin(x) cos(y)`` equals
     ``cos(y) sin(x)``; the name keeps the order of construction.
     """
+
+    #: The ``type`` of its JSON description, and the keys that description holds.
+    type_name: ClassVar[str] = "product"
+    json_fields: ClassVar[tuple] = ("factors",)
 
     factors: tuple
 
@@ -407,7 +442,16 @@ class ProductTerm(Term):
         return sympy.Mul(*[f.to_sympy(symbols) for f in self.factors])
 
     def to_dict(self) -> dict:
-        return {"type": "product", "factors": [f.to_dict() for f in self.factors]}
+        return {"type": self.type_name, "factors": [f.to_dict() for f in self.factors]}
+
+    @classmethod
+    def _from_dict(cls, d, depth):
+        factors = _described(d, "factors", cls.type_name)
+        if not isinstance(factors, list) or depth >= _MAX_PRODUCT_DEPTH:
+            raise ValueError(
+                f"term_from_dict: factors must be a list nested at most {_MAX_PRODUCT_DEPTH} deep"
+            )
+        return cls(tuple(term_from_dict(f, depth + 1) for f in factors))
 
 
 def multiply_terms(*terms) -> Term:
@@ -446,14 +490,8 @@ def multiply_terms(*terms) -> Term:
     return factors[0] if len(factors) == 1 else ProductTerm(tuple(factors))
 
 
-# What a term description may hold: these four types with these fields, and as functions only
-# numpy's ufuncs, found in this table of them (never by looking a name up in a module).
-_TERM_FIELDS = {
-    "power": ("exponents",),
-    "fourier": ("kind", "input", "frequency"),
-    "function": ("numpy_function", "inputs", "name_format"),
-    "product": ("factors",),
-}
+# A function in a term description can only be one of numpy's ufuncs, found in this table of
+# them (never by looking a name up in a module).
 _NUMPY_UFUNCS = {
     name: f for name, f in vars(np).items() if isinstance(f, np.ufunc) and f.__name__ == name
 }
@@ -491,34 +529,20 @@ def _plain_format(fmt):
 def term_from_dict(d, _depth=0) -> Term:
     """Rebuild a term from the dictionary made by its ``to_dict`` method.
 
-    The description is treated as untrusted input: only the four term types are built, a
+    The description is treated as untrusted input: only the four term types of sparseid's
+    registry (:mod:`sparseid._registry`, by public path or short ``type``) are built, a
     function can only be one of numpy's ufuncs, a name format may only hold ``{}`` fields, and
     every other value is checked, so a crafted description raises ValueError.
     """
+    from .._registry import resolve
+
     kind = d.get("type") if isinstance(d, dict) else None
-    if not isinstance(kind, str) or kind not in _TERM_FIELDS:
+    try:
+        cls = resolve(kind, "term", "term_from_dict").cls
+    except ValueError:
         text = repr(d)
-        raise ValueError(f"term_from_dict: unknown term description {text[:80]}")
-    unknown = sorted(set(d) - {"type", *_TERM_FIELDS[kind]}, key=str)
+        raise ValueError(f"term_from_dict: unknown term description {text[:80]}") from None
+    unknown = sorted(set(d) - {"type", *cls.json_fields}, key=str)
     if unknown:
         raise ValueError(f"term_from_dict: the {kind} term has unknown key(s) {unknown}")
-    if kind == "power":
-        return PowerTerm(_int_list(d, "exponents", kind))
-    if kind == "fourier":
-        fields = [_described(d, key, kind) for key in _TERM_FIELDS[kind]]
-        return FourierTerm(*fields)
-    if kind == "function":
-        name = _described(d, "numpy_function", kind)
-        function = _NUMPY_UFUNCS.get(name) if isinstance(name, str) else None
-        if function is None:
-            raise ValueError(f"term_from_dict: unknown numpy function {str(name)[:80]!r}")
-        name_format = d.get("name_format")
-        if not _plain_format(name_format):
-            raise ValueError("term_from_dict: name_format must be a string whose fields are {}")
-        return FunctionTerm(function, _int_list(d, "inputs", kind), name_format)
-    factors = _described(d, "factors", kind)
-    if not isinstance(factors, list) or _depth >= _MAX_PRODUCT_DEPTH:
-        raise ValueError(
-            f"term_from_dict: factors must be a list nested at most {_MAX_PRODUCT_DEPTH} deep"
-        )
-    return ProductTerm(tuple(term_from_dict(f, _depth + 1) for f in factors))
+    return cls._from_dict(d, _depth)

@@ -10,12 +10,16 @@ with blow-up detection and persistence. A model implements a handful of hooks:
     targets ``Y`` (n, k).
 ``_predict_array(Z)``
     Evaluate the learned ``f`` on stacked inputs, returning (m, k).
-``_compile()``
+``_rhs_and_jacobian()``
     Return ``(rhs, jacobian)``: fast callables on one input vector (d + m,) giving (k,) and
     (k, d + m) (``jacobian`` may be None). Called once per ``simulate``; never per step.
-``_fit_trajectories(data, inputs)`` (optional)
-    Override to learn from whole trajectories (the neural ODE); by default the trajectories are
-    turned into regression pairs and handed to ``_fit_targets``.
+``_fit_trajectories(data, inputs, validation_data=None)`` (optional)
+    Override to learn from whole trajectories (the neural ODE, which also receives the
+    held-out ``validation_data`` given to its ``fit``); by default the trajectories are turned
+    into regression pairs and handed to ``_fit_targets``.
+``_differentiation()`` and ``_is_map`` (optional)
+    The differentiator the model estimates dx/dt with (None: the package default) and
+    whether it learns a map x[k+1] = f(x[k]) rather than a flow (default False).
 ``_state_to_json()`` / ``_state_from_json(state)``
     The fitted state as JSON-compatible values, for :meth:`save` and ``sparseid.load_model``.
 """
@@ -30,7 +34,8 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import to_seconds, validate_targets, validate_trajectories
+from .._data import is_validated_array, to_seconds, validate_targets, validate_trajectories
+from .._params import ParameterRulesMixin
 from ..exceptions import SimulationError
 from ._persistence import save_model
 from ._simulate import (
@@ -94,8 +99,35 @@ def _one_looks_like_times(y, X):
     return bool(np.all(np.diff(arr) > 0))
 
 
-class DynamicsModel(BaseEstimator):
-    """Base class of sparseid's dynamics models (see the module docstring for the hooks)."""
+class DynamicsModel(ParameterRulesMixin, BaseEstimator):
+    """Base class of sparseid's dynamics models (see the module docstring for the hooks).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of state variables seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when fitted on a DataFrame.
+    variable_names_ : list of str
+        Names of the state variables (DataFrame columns, ``feature_names=``, or ``x0, x1, ...``).
+    target_names_ : list of str
+        Names of the targets: ``x'`` for each variable ``x`` (``x[k+1]`` for maps), or those
+        of the given ``y``.
+    n_control_features_ : int
+        Number of control inputs (0 without ``u``).
+    control_names_ : list of str
+        Names of the control inputs.
+    time_step_ : float or None
+        The sampling step, when ``t`` was given as one.
+    training_range_ : ndarray of shape (2, n_features_in_)
+        Smallest and largest value of each variable in the training data; ``simulate`` stops
+        when the state leaves 100 half-widths of it.
+
+    Notes
+    -----
+    Two private fitted attributes shape the output: ``_targets_1d`` (``y`` was 1-D, so
+    ``predict`` returns 1-D) and ``_fitted_on_frame`` (``simulate`` returns a DataFrame).
+    """
 
     #: Whether the model accepts control inputs ``u``.
     _supports_control = False
@@ -144,6 +176,12 @@ class DynamicsModel(BaseEstimator):
         -------
         self
         """
+        return self._fit(X, y, t=t, x_dot=x_dot, u=u, feature_names=feature_names)
+
+    def _fit(
+        self, X, y=None, *, t=None, x_dot=None, u=None, feature_names=None, validation_data=None
+    ):
+        """:meth:`fit`, passing held-out ``validation_data`` down to ``_fit_trajectories``."""
         y = self._resolve_targets(X, y, x_dot)
         data = validate_trajectories(
             X,
@@ -167,7 +205,7 @@ class DynamicsModel(BaseEstimator):
         if y is None:
             self._targets_1d = False
             self.target_names_ = self._derivative_names()
-            self._fit_trajectories(data, inputs)
+            self._fit_trajectories(data, inputs, validation_data)
         else:
             targets, self._targets_1d = validate_targets(y, data)
             self.target_names_ = self._given_target_names(y, targets[0].shape[1])
@@ -207,7 +245,12 @@ class DynamicsModel(BaseEstimator):
 
     @property
     def _is_map(self):
-        return bool(getattr(self, "discrete_time", False))
+        """Whether the model learns a map x[k+1] = f(x[k]) rather than a flow (hook)."""
+        return False
+
+    def _differentiation(self):
+        """The differentiator that estimates dx/dt, or None for the package default (hook)."""
+        return None
 
     def _validate_inputs(self, u, data, *, fitting):
         """Control inputs as a list of (n_i, m) arrays (empty arrays when there are none)."""
@@ -269,7 +312,7 @@ class DynamicsModel(BaseEstimator):
         times = data.require_time("differentiate X", advice)
         from ..differentiation import check_noise, default_differentiation
 
-        method = getattr(self, "differentiation_method", None)
+        method = self._differentiation()
         is_default = method is None
         method = default_differentiation() if is_default else method
         split = {k for k, a, _ in pieces if a > 0}
@@ -293,7 +336,7 @@ class DynamicsModel(BaseEstimator):
         Y = np.concatenate(derivatives)
         return self._stack_inputs(data.x, inputs), Y
 
-    def _fit_trajectories(self, data, inputs):
+    def _fit_trajectories(self, data, inputs, validation_data=None):
         Z, Y = self._regression_pairs(data, inputs)
         self._fit_targets(Z, Y)
 
@@ -319,18 +362,7 @@ class DynamicsModel(BaseEstimator):
             A DataFrame (same index, target names as columns) when ``X`` is one.
         """
         check_is_fitted(self)
-        if (
-            u is None
-            and type(X) is np.ndarray
-            and X.dtype == np.float64
-            and X.ndim == 2
-            and X.shape[1] == self.n_features_in_
-            and not self.n_control_features_
-            and not hasattr(self, "feature_names_in_")
-            and np.isfinite(X).all()
-        ):
-            # Lean path for plain float arrays (single states in a loop): what the full
-            # validation would check has been checked above.
+        if self._is_trusted_array(X, u):
             out = self._predict_array(X)
             return out[:, 0] if self._targets_1d else out
         data = validate_trajectories(
@@ -340,6 +372,21 @@ class DynamicsModel(BaseEstimator):
         out = self._predict_array(self._stack_inputs(data.x, inputs))
         pieces = [self._format(piece, data, k) for k, piece in enumerate(data.split(out))]
         return pieces if isinstance(X, list | tuple) and data.n_trajectories > 1 else pieces[0]
+
+    def _is_trusted_array(self, X, u):
+        """Whether ``predict`` may use ``X`` as it is, skipping validation.
+
+        True when validation would return ``X`` unchanged (see
+        :func:`sparseid._data.is_validated_array`) and has nothing else to check: no control
+        inputs, and no column names (a model fitted on a DataFrame warns about an array). The
+        lean path for single states in a loop and for blocks of validated rows.
+        """
+        return (
+            u is None
+            and not self.n_control_features_
+            and not hasattr(self, "feature_names_in_")
+            and is_validated_array(X, self.n_features_in_)
+        )
 
     def _given_feature_names(self):
         """The ``feature_names=`` given to ``fit`` on arrays, or None.
@@ -470,7 +517,7 @@ class DynamicsModel(BaseEstimator):
                 if m
                 else "this model was fitted without control inputs: do not pass u"
             )
-        rhs, jacobian = self._compile()
+        rhs, jacobian = self._rhs_and_jacobian()
         box = Box(*self.training_range_, self.variable_names_)
         if self._is_map:
             if m:
@@ -562,7 +609,7 @@ class DynamicsModel(BaseEstimator):
     def _predict_array(self, Z):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _compile(self):  # pragma: no cover - abstract
+    def _rhs_and_jacobian(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _state_to_json(self):  # pragma: no cover - abstract

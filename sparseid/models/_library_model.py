@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from ..optimizers import BaseOptimizer
 from ._base import DynamicsModel
 
 __all__ = ["LibraryModel"]
@@ -39,6 +40,13 @@ class LibraryModel(DynamicsModel):
     """Shared core: Θ(states, inputs) → targets through an optimizer; compiled for speed.
 
     Subclasses provide ``_make_library()`` and ``_make_optimizer()`` (unfitted estimators).
+
+    Notes
+    -----
+    Besides the attributes of :class:`DynamicsModel` and those its subclasses document, a
+    fitted model holds ``_compiled_rhs``, the :class:`sparseid.libraries.CompiledRHS` of its
+    nonzero terms that ``predict`` and ``simulate`` evaluate. Generated code does not pickle:
+    :meth:`_compile_rhs` makes it again after unpickling and loading.
     """
 
     _supports_control = True
@@ -54,11 +62,20 @@ class LibraryModel(DynamicsModel):
         return self.variable_names_ + self.control_names_
 
     def _fit_targets(self, Z, Y):
+        # Z and Y were validated once, by fit (sparseid._data): the library and our optimizers
+        # trust them. Another regressor given as the optimizer checks its input as usual.
         library = self._make_library()
-        library.fit(Z)
-        theta = library.transform(Z)
+        theta = library.fit_transform(Z, check_input=False)
         optimizer = self._make_optimizer()
-        optimizer.fit(theta, Y if Y.shape[1] > 1 else Y[:, 0])
+        y = Y if Y.shape[1] > 1 else Y[:, 0]
+        if isinstance(optimizer, BaseOptimizer):
+            try:
+                optimizer.fit(theta, y, check_input=False)
+            except ValueError:
+                self._check_finite_terms(library, theta)  # name the term that overflowed
+                raise
+        else:
+            optimizer.fit(theta, y)
         coef = np.asarray(optimizer.coef_, dtype=np.float64).reshape(Y.shape[1], -1)
         if not np.all(np.isfinite(coef)):
             raise ValueError(
@@ -70,33 +87,46 @@ class LibraryModel(DynamicsModel):
         stderr = getattr(optimizer, "coef_stderr_", None)
         self.coef_stderr_ = None if stderr is None else np.asarray(stderr).reshape(coef.shape)
         self.feature_names_ = [str(n) for n in library.get_feature_names_out(self._input_names)]
-        self._build()
+        self._compile_rhs()
+
+    def _check_finite_terms(self, library, theta):
+        """Raise a ValueError naming the first library term that is not finite, if any."""
+        theta = np.asarray(theta)
+        bad = ~np.isfinite(theta)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            name = library.get_feature_names_out(self._input_names)[col]
+            raise ValueError(
+                f"the library term {name!r} is {theta[row, col]} at row {row} "
+                f"({int(bad.sum())} non-finite value(s) in all): the data are too large for "
+                "it in float64; rescale the data or use a smaller library"
+            ) from None
 
     # compiled evaluation -------------------------------------------------------------------
-    def _build(self):
+    def _compile_rhs(self):
         """Generate the fast right-hand side once per fit (and after loading or unpickling)."""
         from ..libraries import compile_rhs
 
         library = self.feature_library_
-        self._compiled = compile_rhs(library.terms_, self.coef_, library.n_features_in_)
+        self._compiled_rhs = compile_rhs(library.terms_, self.coef_, library.n_features_in_)
 
     def __getstate__(self):
         # Generated functions cannot be pickled; __setstate__ generates them again.
         # (object.__getstate__ returns the live __dict__: copy before removing anything.)
         state = dict(super().__getstate__())
-        state.pop("_compiled", None)
+        state.pop("_compiled_rhs", None)
         return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
         if hasattr(self, "coef_"):
-            self._build()
+            self._compile_rhs()
 
     def _predict_array(self, Z):
-        return self._compiled.rhs_batch(Z)
+        return self._compiled_rhs.rhs_batch(Z)
 
-    def _compile(self):
-        return self._compiled.rhs, self._compiled.jacobian
+    def _rhs_and_jacobian(self):
+        return self._compiled_rhs.rhs, self._compiled_rhs.jacobian
 
     # inspection ----------------------------------------------------------------------------
     def _lhs(self):
@@ -209,4 +239,4 @@ class LibraryModel(DynamicsModel):
             fields = state.child("optimizer")
             optimizer = optimizer_from_json(self._make_optimizer(), fields, self.coef_, stderr)
             self.optimizer_ = optimizer
-        self._build()
+        self._compile_rhs()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._params import Bool, Estimator, Real
 from ._library_model import LibraryModel
 
 __all__ = ["LinearModel"]
@@ -46,6 +49,12 @@ class LinearModel(LibraryModel):
            [ 1. , -0.1]])
     """
 
+    _parameter_rules: ClassVar = {
+        "fit_intercept": Bool(),
+        "alpha": Real(minimum=0),
+        "differentiation_method": Estimator("differentiator"),
+    }
+
     def __init__(self, fit_intercept=False, alpha=0.0, differentiation_method=None):
         self.fit_intercept = fit_intercept
         self.alpha = alpha
@@ -60,6 +69,9 @@ class LinearModel(LibraryModel):
         from ..optimizers import LeastSquares
 
         return LeastSquares(alpha=self.alpha)
+
+    def _differentiation(self):
+        return self.differentiation_method
 
     def _split(self):
         check_is_fitted(self)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numbers
+from typing import ClassVar
 
 import numpy as np
 
 from .._data import validate_trajectories
-from .._params import check_choice, check_integer, check_real
+from .._params import Bool, Check, Choice, Integer, Real, Seed, check_params
 from ..exceptions import TrainingDivergedError
 from ..ode import (
     ACTIVATIONS,
@@ -17,44 +18,34 @@ from ..ode import (
     MLP,
     SOLVERS,
     Adam,
+    Diverged,
     SegmentSampler,
+    activate,
+    hold_out_tail,
     loss_residual_grad,
     segment_loss,
+    single_state_functions,
+    train,
 )
-from ..ode._mlp import activate, single_state_functions
-from ..ode._segments import hold_out_tail
-from ..ode._training import Diverged, train
 from ._base import DynamicsModel
 
 __all__ = ["NeuralODE"]
 
-# What `_check_params` accepts, checked in this order: the choices, the integers (name: minimum)
-# and the real numbers (name: check_real's bounds).
-_CHOICES = {
-    "activation": ACTIVATIONS,
-    "solver": SOLVERS,
-    "gradient": GRADIENTS,
-    "loss": LOSSES,
-    "lr_schedule": LR_SCHEDULES,
-}
-_INTEGERS = {
-    "segment_length": 1,
-    "batch_size": 1,
-    "n_substeps": 1,
-    "n_iter_no_change": 1,
-    "validation_interval": 1,
-    "max_solver_steps": 1,
-    "max_iter": 0,
-}
-_POSITIVE = {"minimum": 0, "closed": "neither"}
-_REALS = {
-    "learning_rate": _POSITIVE,
-    "rtol": _POSITIVE,
-    "atol": _POSITIVE,
-    "weight_decay": {"minimum": 0},
-    "clip_norm": {**_POSITIVE, "allow_none": True},
-    "validation_fraction": {**_POSITIVE, "maximum": 1, "allow_none": True},
-}
+
+def _check_layer_sizes(owner, name, sizes):
+    """The widths of the hidden layers as a list of ints (an int is one layer)."""
+    given = sizes
+    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        sizes = None
+    if sizes is None or not all(isinstance(s, numbers.Integral) and s >= 1 for s in sizes):
+        raise ValueError(
+            f"{type(owner).__name__}: {name}={given!r} must be a tuple of positive integers"
+        )
+    return [int(s) for s in sizes]
 
 
 def _generator(random_state):
@@ -68,14 +59,14 @@ def _generator(random_state):
 class NeuralODE(DynamicsModel):
     """Neural ordinary differential equation dx/dt = f(x; θ), f a small MLP, trained in numpy.
 
-    With ``fit(X, t=t)`` the network is trained through an ODE solver: random mini-batches of
-    ``batch_size`` segments are drawn from the trajectories (start points without
-    replacement; the targets are the ``segment_length`` samples after each start), each
-    segment is integrated from its first sample, and the mean absolute (or squared) error of
-    the predicted samples is minimised with Adam, the gradient coming from backpropagation
-    through the solver or from the continuous adjoint. With ``fit(X, y)`` the network is
-    instead regressed directly on the targets ``y`` (no ODE), which makes the class a plain
-    scikit-learn regressor.
+    With ``fit(X, t=t)`` the network is trained through an ODE solver [1]_, as in MathWorks'
+    example [2]_: random mini-batches of ``batch_size`` segments are drawn from the
+    trajectories (start points without replacement; the targets are the ``segment_length``
+    samples after each start), each segment is integrated from its first sample, and the mean
+    absolute (or squared) error of the predicted samples is minimised with Adam [3]_, the
+    gradient coming from backpropagation through the solver or from the continuous adjoint.
+    With ``fit(X, y)`` the network is instead regressed directly on the targets ``y`` (no
+    ODE), which makes the class a plain scikit-learn regressor.
 
     f(x) = W_L σ(… σ(W_1 x̃ + b_1) …) + b_L, with Glorot-uniform weights and zero biases at
     the start; with ``scale_inputs=True``, x̃ = (x - mean) / std of the training data and the
@@ -87,13 +78,16 @@ class NeuralODE(DynamicsModel):
     hidden_layer_sizes : tuple of int, default=(20,)
         Widths of the hidden layers.
     activation : {"tanh", "relu", "softplus"}, default="tanh"
-    solver : {"dopri5", "rk4", "euler"}, default="dopri5"
-        Adaptive Dormand–Prince 5(4) with dense output, or a fixed-step method on the
-        sample grid (``n_substeps`` steps per sample interval).
+        Activation of every hidden layer (the output layer is linear).
+    solver : {"dopri5", "bosh3", "rk4", "euler"}, default="dopri5"
+        A name from ``sparseid.ode.SOLVERS``: the adaptive Dormand–Prince 5(4) or
+        Bogacki–Shampine 3(2) with dense output, or a fixed-step method on the sample grid
+        (``n_substeps`` steps per sample interval).
     gradient : {"backprop", "adjoint"}, default="backprop"
         Reverse mode through the solver's steps (exact gradient of the discrete solve, step
-        sizes held constant), or the continuous adjoint of Chen et al. (memory independent of
-        the number of steps, solved backwards with Dormand–Prince at ``rtol``/``atol``).
+        sizes held constant), or the continuous adjoint of Chen et al. [1]_ (memory
+        independent of the number of steps, solved backwards with Dormand–Prince at
+        ``rtol``/``atol``).
     segment_length : int, default=40
         Samples predicted after each segment's start.
     batch_size : int, default=200
@@ -122,7 +116,10 @@ class NeuralODE(DynamicsModel):
         for ``n_iter_no_change`` evaluations; the best parameters are kept. Separate
         validation trajectories can be passed instead as ``fit(..., validation_data=(X, t))``.
     n_iter_no_change : int, default=10
+        Validation evaluations without a relative improvement of 1e-4 after which training
+        stops early (with ``validation_fraction`` or ``validation_data``).
     validation_interval : int, default=20
+        Iterations between two evaluations of the validation loss.
     max_solver_steps : int, default=1000
         Step budget per solve during training; exceeding it (a vector field grown stiff)
         counts as divergence.
@@ -143,7 +140,10 @@ class NeuralODE(DynamicsModel):
     loss_curve_ : list of float
         Training loss of each iteration (at the parameters before its update).
     validation_curve_ : list of float
-        Validation losses, when ``validation_fraction`` is set.
+        Validation losses, when ``validation_fraction`` or ``validation_data`` is given.
+    best_validation_loss_ : float
+        The smallest validation loss, whose parameters the model keeps (set only when
+        validating).
     n_iter_ : int
         Iterations run.
     n_function_evals_ : int
@@ -160,16 +160,23 @@ class NeuralODE(DynamicsModel):
     differentiation — it measures the vector field, not a simulated trajectory. Use
     ``simulate(x0, t)`` to compare trajectories.
 
+    During ``fit`` the training state (``_mlp``, ``_theta``, ``_field``, ``_optimizer``: the
+    network, its flat parameters, the network bound to them, Adam) lives on the model and is
+    removed when training ends; it is not part of the fitted model.
+
     References
     ----------
-    R. T. Q. Chen, Y. Rubanova, J. Bettencourt and D. Duvenaud, "Neural ordinary differential
-    equations", NeurIPS 2018. MathWorks, "Dynamical system modeling using neural ODE"
-    (the reference experiment). D. P. Kingma and J. Ba, "Adam", ICLR 2015.
+    .. [1] R. T. Q. Chen, Y. Rubanova, J. Bettencourt and D. Duvenaud, "Neural ordinary
+       differential equations", Advances in Neural Information Processing Systems 31 (2018).
+    .. [2] MathWorks, "Dynamical system modeling using neural ODE", MATLAB documentation
+       example (the reference experiment).
+    .. [3] D. P. Kingma and J. Ba, "Adam: a method for stochastic optimization", International
+       Conference on Learning Representations (2015).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sparseid.models._neural_ode import NeuralODE
+    >>> from sparseid import NeuralODE
     >>> t = np.linspace(0, 3, 200)
     >>> X = np.c_[2 * np.exp(-0.1 * t) * np.cos(t), 2 * np.exp(-0.1 * t) * np.sin(t)]
     >>> model = NeuralODE(max_iter=100, batch_size=50, learning_rate=0.01, random_state=0)
@@ -179,6 +186,34 @@ class NeuralODE(DynamicsModel):
     >>> model.simulate([2.0, 0.0], t[:5]).shape
     (5, 2)
     """
+
+    # Every bad value is a ValueError, except for the two flags, which are TypeErrors as for
+    # the flags of the other models.
+    _parameter_type_error = ValueError
+    _parameter_rules: ClassVar = {
+        "hidden_layer_sizes": Check(_check_layer_sizes, "a tuple of positive integers, or an int"),
+        "activation": Choice(ACTIVATIONS),
+        "solver": Choice(SOLVERS),
+        "gradient": Choice(GRADIENTS),
+        "segment_length": Integer(minimum=1),
+        "batch_size": Integer(minimum=1),
+        "learning_rate": Real(minimum=0, closed="neither"),
+        "max_iter": Integer(minimum=0),
+        "loss": Choice(LOSSES),
+        "rtol": Real(minimum=0, closed="neither"),
+        "atol": Real(minimum=0, closed="neither"),
+        "n_substeps": Integer(minimum=1),
+        "scale_inputs": Bool(type_error=TypeError),
+        "weight_decay": Real(minimum=0),
+        "clip_norm": Real(minimum=0, closed="neither", allow_none=True),
+        "lr_schedule": Choice(LR_SCHEDULES),
+        "validation_fraction": Real(0, 1, closed="neither", allow_none=True),
+        "n_iter_no_change": Integer(minimum=1),
+        "validation_interval": Integer(minimum=1),
+        "max_solver_steps": Integer(minimum=1),
+        "random_state": Seed(),
+        "verbose": Bool(type_error=TypeError),
+    }
 
     def __init__(
         self,
@@ -229,29 +264,6 @@ class NeuralODE(DynamicsModel):
         self.verbose = verbose
 
     # ---------------------------------------------------------------------------------------
-    # parameter checks
-    def _check_params(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-            sizes = (sizes,)
-        try:
-            sizes = tuple(sizes)
-        except TypeError:
-            sizes = None
-        if sizes is None or not all(isinstance(s, numbers.Integral) and s >= 1 for s in sizes):
-            raise ValueError(
-                f"{type(self).__name__}: hidden_layer_sizes={self.hidden_layer_sizes!r} must be "
-                "a tuple of positive integers"
-            )
-        for arg, choices in _CHOICES.items():
-            check_choice(self, arg, getattr(self, arg), choices)
-        for arg, minimum in _INTEGERS.items():
-            check_integer(self, arg, getattr(self, arg), minimum=minimum, type_error=ValueError)
-        for arg, bounds in _REALS.items():
-            check_real(self, arg, getattr(self, arg), type_error=ValueError, **bounds)
-        return [int(s) for s in sizes]
-
-    # ---------------------------------------------------------------------------------------
     # training
     def fit(self, X, y=None, *, t=None, validation_data=None, **kwargs):
         """Train through the ODE on trajectories ``X`` (y=None), or regress ``y`` on ``X``.
@@ -288,14 +300,10 @@ class NeuralODE(DynamicsModel):
                     "y the network is regressed directly and has no early stopping, so "
                     f"{held_out[0]} would be ignored: leave it out, or fit without y"
                 )
-        self._validation_data = validation_data
-        try:
-            return super().fit(X, y, t=t, **kwargs)
-        finally:
-            del self._validation_data
+        return self._fit(X, y, t=t, validation_data=validation_data, **kwargs)
 
-    def _setup(self, d_in, d_out, rng):
-        sizes = self._check_params()
+    def _setup(self, d_in, d_out, rng, sizes):
+        """Build the network of hidden layer ``sizes`` (checked once per fit) and Adam."""
         self._mlp = MLP((d_in, *sizes, d_out), self.activation)
         self._theta = self._mlp.init_params(rng)
         self._field = self._mlp.bind(self._theta)
@@ -328,23 +336,23 @@ class NeuralODE(DynamicsModel):
         else:
             self.output_offset_, self.output_scale_ = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
 
-    def _fit_trajectories(self, data, inputs):
+    def _fit_trajectories(self, data, inputs, validation_data=None):
         times = data.require_time("train a neural ODE")
-        self._check_params()
+        sizes = self._check_params()["hidden_layer_sizes"]
         rng = _generator(self.random_state)
         self._set_scaling(data.stacked())
         xs = [(x - self.input_mean_) / self.input_scale_ for x in data.x]
         train_x, train_t, val_x, val_t = hold_out_tail(
             xs, list(times), self.validation_fraction, self.segment_length, type(self).__name__
         )
-        if getattr(self, "_validation_data", None) is not None:
-            val_x, val_t = self._held_out(self._validation_data)
+        if validation_data is not None:
+            val_x, val_t = self._held_out(validation_data)
         sampler = SegmentSampler(train_x, train_t, self.segment_length, owner=type(self).__name__)
         val_sampler = None
         if val_x:
             val_sampler = SegmentSampler(val_x, val_t, self.segment_length, type(self).__name__)
         d = data.n_features
-        self._setup(d, d, rng)
+        self._setup(d, d, rng, sizes)
         opts = dict(
             solver=self.solver,
             gradient=self.gradient,
@@ -391,12 +399,12 @@ class NeuralODE(DynamicsModel):
         return xs, list(times)
 
     def _fit_targets(self, Z, Y):
-        self._check_params()
+        sizes = self._check_params()["hidden_layer_sizes"]
         rng = _generator(self.random_state)
         self._set_scaling(Z, Y)
         Zs = (Z - self.input_mean_) / self.input_scale_
         Ys = (Y - self.output_offset_) / self.output_scale_
-        self._setup(Z.shape[1], Y.shape[1], rng)
+        self._setup(Z.shape[1], Y.shape[1], rng, sizes)
         mlp = self._mlp
         n = len(Zs)
         size = min(self.batch_size, n)
@@ -468,7 +476,7 @@ class NeuralODE(DynamicsModel):
         W, b = layers[-1]
         return self.output_offset_ + self.output_scale_ * (h @ W.T + b)
 
-    def _compile(self):
+    def _rhs_and_jacobian(self):
         return single_state_functions(
             self._network(),
             self.activation,
@@ -502,8 +510,10 @@ class NeuralODE(DynamicsModel):
         return state
 
     def _state_from_json(self, state):
-        # The saved network must have the layer widths the parameters say.
-        widths = [self.n_features_in_, *self._check_params(), len(self.target_names_)]
+        # The saved network must have the layer widths of hidden_layer_sizes (which the loader
+        # has checked with every other parameter).
+        sizes = check_params(self, ["hidden_layer_sizes"])["hidden_layer_sizes"]
+        widths = [self.n_features_in_, *sizes, len(self.target_names_)]
         layers = range(len(widths) - 1)
         self.coefs_ = state.arrays("coefs", [(widths[i + 1], widths[i]) for i in layers])
         self.intercepts_ = state.arrays("intercepts", [(widths[i + 1],) for i in layers])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sklearn.base import clone
 
+from .._params import Bool, Estimator
 from ._library_model import LibraryModel
 
 __all__ = ["SINDy"]
@@ -48,9 +51,10 @@ class SINDy(LibraryModel):
     References
     ----------
     .. [1] S. L. Brunton, J. L. Proctor and J. N. Kutz, "Discovering governing equations from data
-       by sparse identification of nonlinear dynamical systems", PNAS 113 (2016) 3932–3937.
+       by sparse identification of nonlinear dynamical systems", PNAS 113 (15), 3932-3937
+       (2016).
     .. [2] S. L. Brunton, J. L. Proctor and J. N. Kutz, "Sparse identification of nonlinear
-       dynamics with control (SINDYc)", IFAC-PapersOnLine 49 (2016) 710–715.
+       dynamics with control (SINDYc)", IFAC-PapersOnLine 49 (18), 710-715 (2016).
 
     Examples
     --------
@@ -59,6 +63,14 @@ class SINDy(LibraryModel):
     >>> model.equations(precision=2)[0]
     '-10.00 x + 10.00 y'
     """
+
+    # The estimators check their own rules when fitted (and when a saved model is loaded).
+    _parameter_rules: ClassVar = {
+        "feature_library": Estimator("library"),
+        "differentiation_method": Estimator("differentiator"),
+        "optimizer": Estimator("optimizer"),
+        "discrete_time": Bool(),
+    }
 
     def __init__(
         self,
@@ -83,3 +95,10 @@ class SINDy(LibraryModel):
         from ..optimizers import STLSQ
 
         return STLSQ() if self.optimizer is None else clone(self.optimizer)
+
+    def _differentiation(self):
+        return self.differentiation_method
+
+    @property
+    def _is_map(self):
+        return bool(self.discrete_time)

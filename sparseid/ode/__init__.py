@@ -1,9 +1,10 @@
 """Numerics of the neural ODE in numpy: the network, the solvers, both gradients and Adam.
 
 Nothing here depends on a deep-learning framework: :class:`MLP` has hand-written
-vector-Jacobian products, :func:`dopri5_dense` and :func:`fixed_step_solve` integrate a batch of
-states, :func:`backprop_gradient` differentiates through a recorded solve and
-:func:`adjoint_gradient` solves the continuous adjoint; :func:`segment_loss` ties them together
+vector-Jacobian products; :func:`solve` integrates a batch of states with any solver of
+:data:`SOLVERS` (each a :class:`ButcherTableau` run by one Runge–Kutta engine);
+:func:`backprop_gradient` differentiates through a recorded solve and :func:`adjoint_gradient`
+solves the continuous adjoint; :func:`segment_loss` ties them together
 for a batch of trajectory segments drawn by :class:`SegmentSampler`, and :func:`train` runs
 :class:`Adam` with divergence detection and early stopping. The estimator built on them is
 ``sparseid.models.NeuralODE``.
@@ -12,11 +13,12 @@ for a batch of trajectory segments drawn by :class:`SegmentSampler`, and :func:`
 from ._adam import LR_SCHEDULES, Adam
 from ._adjoint import adjoint_gradient
 from ._backprop import backprop_gradient
-from ._dopri5 import dopri5_dense
-from ._fixed_step import fixed_step_solve
-from ._loss import GRADIENTS, LOSSES, SOLVERS, loss_residual_grad, segment_loss
-from ._mlp import ACTIVATIONS, MLP, BoundMLP, single_state_functions
+from ._engine import GridDense, RowDense, SolveRecord, Step
+from ._loss import GRADIENTS, LOSSES, loss_residual_grad, segment_loss
+from ._mlp import ACTIVATIONS, MLP, BoundMLP, activate, single_state_functions
 from ._segments import SegmentSampler, hold_out_tail
+from ._solvers import SOLVERS, solve
+from ._tableau import ButcherTableau
 from ._training import Diverged, TrainingResult, train
 
 __all__ = [
@@ -28,16 +30,21 @@ __all__ = [
     "SOLVERS",
     "Adam",
     "BoundMLP",
+    "ButcherTableau",
     "Diverged",
+    "GridDense",
+    "RowDense",
     "SegmentSampler",
+    "SolveRecord",
+    "Step",
     "TrainingResult",
+    "activate",
     "adjoint_gradient",
     "backprop_gradient",
-    "dopri5_dense",
-    "fixed_step_solve",
     "hold_out_tail",
     "loss_residual_grad",
     "segment_loss",
     "single_state_functions",
+    "solve",
     "train",
 ]

@@ -33,7 +33,7 @@ class Adam:
 
     References
     ----------
-    D. P. Kingma and J. Ba, "Adam: a method for stochastic optimization", ICLR 2015.
+    .. [1] D. P. Kingma and J. Ba, "Adam: a method for stochastic optimization", ICLR 2015.
 
     Examples
     --------

@@ -14,7 +14,8 @@ non-uniform sampling.
 
 import numpy as np
 
-from ._dopri5 import MIN_FACTOR, SAFETY, attempt_step, error_ratio, initial_step, step_factor
+from ._dopri5 import DOPRI5
+from ._engine import error_ratio, initial_step, rk_step, step_factor
 
 __all__ = ["adjoint_gradient"]
 
@@ -48,18 +49,19 @@ def adjoint_gradient(field, y_end, Ybar, t_obs, *, rtol=1e-3, atol=1e-6, max_ste
 
     References
     ----------
-    R. T. Q. Chen, Y. Rubanova, J. Bettencourt and D. Duvenaud, "Neural ordinary differential
-    equations", NeurIPS 2018. P. Kidger, R. T. Q. Chen and T. Lyons, "'Hey, that's not an ODE':
-    faster ODE adjoints via seminorms", ICML 2021.
+    .. [1] R. T. Q. Chen, Y. Rubanova, J. Bettencourt and D. Duvenaud, "Neural ordinary
+       differential equations", NeurIPS 2018.
+    .. [2] P. Kidger, R. T. Q. Chen and T. Lyons, "'Hey, that's not an ODE': faster ODE
+       adjoints via seminorms", ICML 2021.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sparseid.ode import MLP, dopri5_dense, adjoint_gradient
+    >>> from sparseid.ode import MLP, adjoint_gradient, solve
     >>> mlp = MLP((2, 8, 2))
     >>> field = mlp.bind(mlp.init_params(np.random.default_rng(0)))
     >>> t = np.array([0.1, 0.2])
-    >>> Y, _, _ = dopri5_dense(field, np.ones((3, 2)), t)
+    >>> Y, _, _ = solve(field, np.ones((3, 2)), t)
     >>> grad, n_eval = adjoint_gradient(field, Y[-1], 2 * Y, t)
     >>> grad.shape
     (42,)
@@ -92,7 +94,9 @@ def adjoint_gradient(field, y_end, Ybar, t_obs, *, rtol=1e-3, atol=1e-6, max_ste
     y = np.zeros(2 * n + n_params)
     y[:n] = y_end.ravel()
     y[n : 2 * n] = Ybar[m - 1].ravel()
-    K = np.empty((7, y.size))
+    tab = DOPRI5
+    exponent = tab.controller_exponent
+    K = np.empty((tab.n_stages, y.size))
     n_eval = 0
     h = None
     for j in range(m - 1, -1, -1):
@@ -101,7 +105,14 @@ def adjoint_gradient(field, y_end, Ybar, t_obs, *, rtol=1e-3, atol=1e-6, max_ste
         n_eval += 1
         if h is None:
             h = initial_step(
-                lambda v: rhs(v, np.empty_like(v))[0], y, K[0], rtol, atol, -1.0, 2 * n
+                lambda v: rhs(v, np.empty_like(v))[0],
+                y,
+                K[0],
+                rtol,
+                atol,
+                -1.0,
+                tab.error_order,
+                2 * n,
             )
             n_eval += 1
         else:
@@ -109,19 +120,19 @@ def adjoint_gradient(field, y_end, Ybar, t_obs, *, rtol=1e-3, atol=1e-6, max_ste
         s = 1.0
         for _ in range(max_steps):
             h_try = max(h, -s)  # stop exactly at the interval's end
-            y1, err, _ = attempt_step(rhs, y, K, h_try)
-            n_eval += 6
+            y1, err, _ = rk_step(rhs, tab, y, K, h_try)
+            n_eval += tab.n_stages - 1
             ratio = error_ratio(err, y, y1, rtol, atol, 2 * n)
             if not np.isfinite(ratio):
                 raise FloatingPointError(f"adjoint: non-finite state in interval {j}.")
             if ratio > 1.0:
-                h = h_try * max(MIN_FACTOR, SAFETY * ratio**-0.2)
+                h = h_try * step_factor(ratio, exponent)
                 continue
             s += h_try
             y = y1
-            K[0] = K[6]
+            K[0] = K[-1]  # first same as last
             # a step shortened to land on the interval's end says nothing about the next one
-            h = h if h_try != h else h_try * step_factor(ratio)
+            h = h if h_try != h else h_try * step_factor(ratio, exponent)
             if s <= 0.0:
                 break
         else:

@@ -9,6 +9,8 @@ by one matrix product per layer.
 
 import numpy as np
 
+from ._engine import GridDense, RowDense
+
 __all__ = ["backprop_gradient"]
 
 
@@ -22,8 +24,7 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
     field : BoundMLP
         The vector field used in the forward solve (same parameters).
     record : SolveRecord
-        From :func:`~sparseid.ode.dopri5_dense` or :func:`~sparseid.ode.fixed_step_solve`
-        with ``record=True``.
+        From :func:`~sparseid.ode.solve` with ``record=True`` (any solver).
     Ybar : ndarray of shape (m, batch, d)
         ∂L/∂Y for the returned observations ``Y``.
     return_input_grad : bool, default=False
@@ -38,24 +39,24 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
     Examples
     --------
     >>> import numpy as np
-    >>> from sparseid.ode import MLP, dopri5_dense, backprop_gradient
+    >>> from sparseid.ode import MLP, backprop_gradient, solve
     >>> mlp = MLP((2, 8, 2))
     >>> field = mlp.bind(mlp.init_params(np.random.default_rng(0)))
-    >>> Y, rec, _ = dopri5_dense(field, np.ones((3, 2)), np.array([0.1, 0.2]), record=True)
+    >>> Y, rec, _ = solve(field, np.ones((3, 2)), np.array([0.1, 0.2]), record=True)
     >>> backprop_gradient(field, rec, 2 * Y).shape
     (42,)
     """
     tab = record.tableau
     A, b, fsal, s = tab.A, tab.b, tab.fsal, tab.n_stages
     steps = record.steps
-    shape = steps[0][1].shape
-    n_flat = steps[0][1].size
+    shape = steps[0].y0.shape
+    n_flat = steps[0].y0.size
     caches_used = []
     deltas_used = []
     ybar = np.zeros(shape)
     carry = None  # ∂L/∂k1 of the following step (first same as last: it is this step's k7)
     for index in range(len(steps) - 1, -1, -1):
-        h, _, _, caches, dense, end_obs = steps[index]
+        h, _, _, caches, dense, end_obs = steps[index]  # a Step
         first = index == 0
         Kbar = np.zeros((s, *shape))
         Kbar2 = Kbar.reshape(s, n_flat)
@@ -63,17 +64,16 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
             ybar = ybar + Ybar[end_obs]
         # with first-same-as-last, y0 reaches y1 only through the last stage's input
         ybar0 = np.zeros(shape) if fsal else ybar.copy()
-        if dense is not None:
-            kind, i0, i1, W = dense
-            if kind == "grid":
-                block = Ybar[i0:i1].reshape(i1 - i0, n_flat)
-                Kbar2 += np.dot(h * W.T, block)
-                ybar0 += (np.ones(i1 - i0) @ block).reshape(shape)
-            else:
-                rows, cols = i0, i1
-                Yb = Ybar[cols, rows]
-                np.add.at(Kbar.transpose(1, 0, 2), rows, h * W[:, :, None] * Yb[:, None, :])
-                np.add.at(ybar0, rows, Yb)
+        if isinstance(dense, GridDense):
+            j0, j1, W = dense
+            block = Ybar[j0:j1].reshape(j1 - j0, n_flat)
+            Kbar2 += np.dot(h * W.T, block)
+            ybar0 += (np.ones(j1 - j0) @ block).reshape(shape)
+        elif isinstance(dense, RowDense):
+            rows, cols, W = dense
+            Yb = Ybar[cols, rows]
+            np.add.at(Kbar.transpose(1, 0, 2), rows, h * W[:, :, None] * Yb[:, None, :])
+            np.add.at(ybar0, rows, Yb)
         if fsal:
             if carry is not None:
                 Kbar[s - 1] += carry

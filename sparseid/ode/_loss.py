@@ -4,12 +4,10 @@ import numpy as np
 
 from ._adjoint import adjoint_gradient
 from ._backprop import backprop_gradient
-from ._dopri5 import dopri5_dense
-from ._fixed_step import fixed_step_solve
+from ._solvers import solve
 
-__all__ = ["GRADIENTS", "LOSSES", "SOLVERS", "loss_residual_grad", "segment_loss"]
+__all__ = ["GRADIENTS", "LOSSES", "loss_residual_grad", "segment_loss"]
 
-SOLVERS = ("dopri5", "rk4", "euler")
 GRADIENTS = ("backprop", "adjoint")
 LOSSES = ("l1", "l2")
 
@@ -22,14 +20,6 @@ def loss_residual_grad(residual, loss):
         if loss == "l1":
             return float(np.abs(residual).sum()) / n, np.sign(residual) / n
         return float(np.dot(residual.ravel(), residual.ravel())) / n, residual * (2.0 / n)
-
-
-def _solve(field, y0, t_rel, solver, rtol, atol, n_substeps, max_steps, record):
-    if solver == "dopri5":
-        return dopri5_dense(
-            field, y0, t_rel, rtol=rtol, atol=atol, record=record, max_steps=max_steps
-        )
-    return fixed_step_solve(field, y0, t_rel, method=solver, n_substeps=n_substeps, record=record)
 
 
 def segment_loss(
@@ -58,17 +48,18 @@ def segment_loss(
         Observed states after each start.
     t_rel : ndarray of shape (m,) or (batch, m)
         Observation times relative to the starts.
-    solver : {"dopri5", "rk4", "euler"}
+    solver : str
+        A name from :data:`~sparseid.ode.SOLVERS`.
     gradient : {"backprop", "adjoint"}
         The adjoint's backward solve is always the adaptive Dormand–Prince solver, whatever
         the forward solver.
     loss : {"l1", "l2"}
     rtol, atol : float
-        Tolerances of the adaptive solver (forward and adjoint).
+        Tolerances of the adaptive solvers (forward and adjoint).
     n_substeps : int
         Steps per observation interval of the fixed-step solvers.
     max_steps : int
-        Step budget of the adaptive solver (a ``FloatingPointError`` beyond it).
+        Step budget of the adaptive solvers (a ``FloatingPointError`` beyond it).
     need_grad : bool, default=True
 
     Returns
@@ -90,14 +81,24 @@ def segment_loss(
     (42,)
     """
     record = need_grad and gradient == "backprop"
-    Y, rec, n_eval = _solve(field, y0, t_rel, solver, rtol, atol, n_substeps, max_steps, record)
+    Y, rec, n_eval = solve(
+        field,
+        y0,
+        t_rel,
+        solver,
+        rtol=rtol,
+        atol=atol,
+        n_substeps=n_substeps,
+        record=record,
+        max_steps=max_steps,
+    )
     value, Ybar = loss_residual_grad(Y - targets, loss)
     if not need_grad:
         return value, None, n_eval
     if gradient == "backprop":
         grad = backprop_gradient(field, rec, Ybar)
         # each recorded stage is differentiated once more
-        n_eval += sum(len(step[3]) for step in rec.steps)
+        n_eval += sum(len(step.caches) for step in rec.steps)
     else:
         grad, n_adj = adjoint_gradient(
             field, Y[-1], Ybar, t_rel, rtol=rtol, atol=atol, max_steps=max_steps

@@ -112,8 +112,8 @@ class MLP:
 
         References
         ----------
-        X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
-        neural networks", AISTATS 2010.
+        .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep
+           feedforward neural networks", AISTATS 2010.
         """
         theta = np.zeros(self.n_params)
         for w, (n_out, n_in), _ in self.slices:

@@ -6,16 +6,18 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparseid._params import ParameterRulesMixin
 from sparseid.exceptions import IllConditionedWarning
 from sparseid.optimizers._stats import SufficientStatistics
 
 __all__ = ["BaseOptimizer"]
 
 
-class BaseOptimizer(RegressorMixin, BaseEstimator):
+class BaseOptimizer(ParameterRulesMixin, RegressorMixin, BaseEstimator):
     """Base class of linear regressors fitted from :class:`SufficientStatistics`.
 
-    Subclasses implement ``_check_params`` (raise ``ValueError`` on bad hyper-parameters) and
+    Subclasses declare ``_parameter_rules`` (a rule for every constructor argument, see
+    :mod:`sparseid._params`; a bad value raises ``ValueError``, whatever its type) and implement
     ``_fit_statistics(stats)`` (set ``coef_`` and any other fitted attribute from the
     statistics). This class turns ``(X, y)`` into statistics (``fit``, ``partial_fit``),
     computes the standard errors, and provides ``predict`` and ``score``.
@@ -33,10 +35,15 @@ class BaseOptimizer(RegressorMixin, BaseEstimator):
         Number of library columns seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names, when ``X`` was a DataFrame with string column names.
+
+    Notes
+    -----
+    A private fitted attribute, ``_y_1d``, records that ``y`` was 1-D, so that ``predict``
+    returns 1-D too.
     """
 
-    def _check_params(self):  # pragma: no cover - overridden
-        pass
+    # Every bad hyper-parameter is a ValueError, as for scikit-learn's own regressors.
+    _parameter_type_error = ValueError
 
     def _fit_statistics(self, stats):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -45,7 +52,11 @@ class BaseOptimizer(RegressorMixin, BaseEstimator):
     def _error(self, message):
         return ValueError(f"{type(self).__name__}: {message}")
 
-    def _validate(self, X, y, reset):
+    def _validate(self, X, y, reset, check_input=True):
+        if not check_input:
+            # Trusted input: only record (reset) or check n_features_in_ and the names.
+            validate_data(self, X, y, reset=reset, skip_check_array=True)
+            return X, y
         try:
             X, y = validate_data(
                 self, X, y, reset=reset, multi_output=True, y_numeric=True, dtype=np.float64
@@ -58,7 +69,7 @@ class BaseOptimizer(RegressorMixin, BaseEstimator):
         return getattr(self, "feature_names_in_", None)
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y, *, check_input=True):
         """Fit the coefficients to library ``X`` (n_samples, n_features) and targets ``y``.
 
         Parameters
@@ -69,6 +80,11 @@ class BaseOptimizer(RegressorMixin, BaseEstimator):
             of rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets, usually the time derivatives.
+        check_input : bool, default=True
+            Validate ``X`` and ``y``. With False (as scikit-learn's ``ElasticNet.fit``), they
+            must already be float64 arrays with matching rows, ``X`` 2-D and ``y`` 1-D or 2-D,
+            as the models pass them, having validated their data once; NaN or infinity still
+            raises a ValueError when the statistics are computed.
 
         Returns
         -------
@@ -76,7 +92,7 @@ class BaseOptimizer(RegressorMixin, BaseEstimator):
             The fitted optimizer.
         """
         self._check_params()
-        X, y = self._validate(X, y, reset=True)
+        X, y = self._validate(X, y, reset=True, check_input=check_input)
         n_samples, n_features = X.shape
         # The ridge term makes every (sub)problem strictly convex, so only an unpenalised fit
         # of more columns than rows is undetermined.

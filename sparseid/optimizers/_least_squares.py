@@ -1,6 +1,8 @@
 """Plain and ridge least squares on sufficient statistics."""
 
-from sparseid._params import check_real
+from typing import ClassVar
+
+from sparseid._params import Real
 from sparseid.optimizers._base import BaseOptimizer
 
 __all__ = ["LeastSquares"]
@@ -42,11 +44,10 @@ class LeastSquares(BaseOptimizer):
     array([[ 3., -1.]])
     """
 
+    _parameter_rules: ClassVar = {"alpha": Real(minimum=0)}
+
     def __init__(self, alpha=0.0):
         self.alpha = alpha
-
-    def _check_params(self):
-        check_real(self, "alpha", self.alpha, minimum=0, type_error=ValueError)
 
     def _fit_statistics(self, stats):
         self.coef_ = stats.solve(None, self.alpha, feature_names=self._feature_names())

@@ -58,9 +58,12 @@ class SufficientStatistics:
 
     References
     ----------
-    Demmel, Grigori, Hoemmen & Langou, "Communication-optimal parallel and sequential QR and
-    LU factorizations", SIAM J. Sci. Comput. 34 (2012). Yamamoto, Nakatsukasa, Yanagisawa &
-    Fukaya, "Roundoff error analysis of the CholeskyQR2 algorithm", ETNA 44 (2015).
+    .. [1] J. Demmel, L. Grigori, M. Hoemmen and J. Langou, "Communication-optimal parallel and
+       sequential QR and LU factorizations", SIAM Journal on Scientific Computing 34 (1),
+       A206-A239 (2012).
+    .. [2] Y. Yamamoto, Y. Nakatsukasa, Y. Yanagisawa and T. Fukaya, "Roundoff error analysis
+       of the CholeskyQR2 algorithm", Electronic Transactions on Numerical Analysis 44,
+       306-326 (2015).
 
     Examples
     --------

@@ -1,10 +1,11 @@
 """Sequentially thresholded least squares (STLSQ) on sufficient statistics."""
 
 import warnings
+from typing import ClassVar
 
 import numpy as np
 
-from sparseid._params import check_bool, check_integer, check_real
+from sparseid._params import Bool, Integer, Real
 from sparseid.exceptions import ConvergenceWarning
 from sparseid.optimizers._base import BaseOptimizer
 
@@ -65,8 +66,9 @@ class STLSQ(BaseOptimizer):
 
     References
     ----------
-    Brunton, Proctor & Kutz, "Discovering governing equations from data by sparse
-    identification of nonlinear dynamical systems", PNAS 113 (2016) 3932-3937.
+    .. [1] S. L. Brunton, J. L. Proctor and J. N. Kutz, "Discovering governing equations from data
+       by sparse identification of nonlinear dynamical systems", PNAS 113 (15), 3932-3937
+       (2016).
 
     Examples
     --------
@@ -79,6 +81,14 @@ class STLSQ(BaseOptimizer):
     array([[ 2. ,  0. , -0.5,  0. ]])
     """
 
+    _parameter_rules: ClassVar = {
+        "threshold": Real(minimum=0),
+        "alpha": Real(minimum=0),
+        "max_iter": Integer(minimum=1),
+        "normalize_columns": Bool(),
+        "unbias": Bool(),
+    }
+
     def __init__(
         self, threshold=0.1, alpha=0.05, max_iter=20, normalize_columns=False, unbias=True
     ):
@@ -87,13 +97,6 @@ class STLSQ(BaseOptimizer):
         self.max_iter = max_iter
         self.normalize_columns = normalize_columns
         self.unbias = unbias
-
-    def _check_params(self):
-        check_real(self, "threshold", self.threshold, minimum=0, type_error=ValueError)
-        check_real(self, "alpha", self.alpha, minimum=0, type_error=ValueError)
-        check_integer(self, "max_iter", self.max_iter, minimum=1, type_error=ValueError)
-        check_bool(self, "normalize_columns", self.normalize_columns, type_error=ValueError)
-        check_bool(self, "unbias", self.unbias, type_error=ValueError)
 
     def _fit_statistics(self, stats):
         n_targets, n_features = stats.n_targets, stats.n_features

@@ -9,9 +9,12 @@ norms, d)`` where ``R`` is the factor of the block divided column-wise by ``d``.
 
 References
 ----------
-Demmel, Grigori, Hoemmen & Langou, "Communication-optimal parallel and sequential QR and LU
-factorizations", SIAM J. Sci. Comput. 34 (2012). Yamamoto, Nakatsukasa, Yanagisawa & Fukaya,
-"Roundoff error analysis of the CholeskyQR2 algorithm", ETNA 44 (2015).
+.. [1] J. Demmel, L. Grigori, M. Hoemmen and J. Langou, "Communication-optimal parallel and
+   sequential QR and LU factorizations", SIAM Journal on Scientific Computing 34 (1),
+   A206-A239 (2012).
+.. [2] Y. Yamamoto, Y. Nakatsukasa, Y. Yanagisawa and T. Fukaya, "Roundoff error analysis of
+   the CholeskyQR2 algorithm", Electronic Transactions on Numerical Analysis 44, 306-326
+   (2015).
 """
 
 import numpy as np
@@ -62,7 +65,10 @@ def _cholesky_qr2(a, y, gram, check_orthogonality):
     q1_gram = gram2[:p, :p]
     if check_orthogonality:
         # With an estimated Gram matrix, accept only a Q1 with cond(Q1) <= 2, so that the
-        # second pass alone reaches full accuracy.
+        # second pass alone reaches full accuracy. A non-finite entry the sampled rows missed
+        # shows here first: the exact path then carries it to the check of from_arrays.
+        if not np.isfinite(q1_gram).all():
+            return None
         eig = np.linalg.eigvalsh(q1_gram, UPLO="U")
         if not eig[0] > eig[-1] / 4:
             return None
