@@ -25,3 +25,14 @@ def lorenz_samples():
     per process for each ``(n, dt)``. The arrays are read-only because every caller shares them.
     """
     return _lorenz_samples
+
+
+@pytest.fixture(scope="session")
+def lorenz_states(lorenz_samples):
+    """``lorenz_states(n, dt=0.002) -> (x, x_dot)``: Lorenz states and their exact derivatives."""
+
+    def states_and_derivatives(n, dt=0.002):
+        _, x, x_dot = lorenz_samples(n, dt)
+        return x, x_dot
+
+    return states_and_derivatives

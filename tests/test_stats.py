@@ -9,17 +9,6 @@ from sklearn.preprocessing import PolynomialFeatures
 from sparseid.optimizers import SufficientStatistics
 
 
-@pytest.fixture(scope="module")
-def lorenz(lorenz_samples):
-    """``lorenz(n) -> (x, x_dot)``: Lorenz states and their exact derivatives."""
-
-    def states_and_derivatives(n, dt=0.002):
-        _, x, x_dot = lorenz_samples(n, dt)
-        return x, x_dot
-
-    return states_and_derivatives
-
-
 def random_problem(n=300, p=6, k=2, seed=0):
     rng = np.random.default_rng(seed)
     theta = rng.normal(size=(n, p)) * rng.uniform(0.1, 100, size=p)
@@ -41,9 +30,9 @@ def test_solve_matches_lstsq(block_size):
     assert_allclose(stats.yty, y.T @ y, rtol=1e-12)
 
 
-def test_degree5_lorenz_accuracy_with_many_blocks(lorenz):
+def test_degree5_lorenz_accuracy_with_many_blocks(lorenz_states):
     # Scaled condition number ~1e5-1e6: the plain Gram matrix loses ~7 digits here.
-    x, y = lorenz(20000)
+    x, y = lorenz_states(20000)
     theta = PolynomialFeatures(5).fit_transform(x)
     stats = SufficientStatistics.from_arrays(theta, y, block_size=2048)
     ref = scaled_lstsq(theta, y)
@@ -160,8 +149,8 @@ def test_rss_and_stderr_match_direct_formulas():
         assert np.all(se[i, ~cols] == 0)
 
 
-def test_exact_fit_has_tiny_residual(lorenz):
-    x, y = lorenz(3000)
+def test_exact_fit_has_tiny_residual(lorenz_states):
+    x, y = lorenz_states(3000)
     theta = PolynomialFeatures(2).fit_transform(x)
     stats = SufficientStatistics.from_arrays(theta, y, block_size=512)
     coef = stats.solve()

@@ -17,23 +17,12 @@ from sparseid.optimizers import STLSQ, SufficientStatistics
 
 
 @pytest.fixture(scope="module")
-def lorenz(lorenz_samples):
-    """``lorenz(n) -> (x, x_dot)``: Lorenz states and their exact derivatives."""
-
-    def states_and_derivatives(n, dt=0.002):
-        _, x, x_dot = lorenz_samples(n, dt)
-        return x, x_dot
-
-    return states_and_derivatives
-
-
-@pytest.fixture(scope="module")
-def noisy_library(lorenz):
+def noisy_library(lorenz_states):
     """``noisy_library(degree=3, n=4000, noise=2.0) -> (theta, y)``, made once per arguments."""
 
     @functools.cache
     def make(degree=3, n=4000, noise=2.0):
-        x, y = lorenz(n)
+        x, y = lorenz_states(n)
         rng = np.random.default_rng(42)
         return PolynomialFeatures(degree).fit_transform(x), y + noise * rng.normal(size=y.shape)
 
@@ -99,8 +88,8 @@ def test_max_iter_reached_warns_and_matches_pysindy(noisy_library):
     assert ours.n_iter_ == 1
 
 
-def test_recovers_lorenz_from_degree5_library(lorenz):
-    x, y = lorenz(6000)
+def test_recovers_lorenz_from_degree5_library(lorenz_states):
+    x, y = lorenz_states(6000)
     theta = PolynomialFeatures(5).fit_transform(x)
     model = STLSQ(threshold=0.1, alpha=0.05).fit(theta, y)
     true = np.zeros((3, 56))
@@ -171,8 +160,8 @@ def test_recovers_exact_support_without_noise(
     assert_allclose(model.coef_, true, rtol=1e-10, atol=1e-10)
 
 
-def test_stderr_is_the_ols_formula_and_covers_truth(lorenz):
-    x, y = lorenz(4000)
+def test_stderr_is_the_ols_formula_and_covers_truth(lorenz_states):
+    x, y = lorenz_states(4000)
     theta = PolynomialFeatures(2).fit_transform(x)
     rng = np.random.default_rng(3)
     noisy = y + 0.5 * rng.normal(size=y.shape)

@@ -21,9 +21,10 @@ __all__ = [
     "RowDense",
     "SolveRecord",
     "Step",
+    "adaptive_solve",
     "error_ratio",
+    "grid_solve",
     "initial_step",
-    "rk_solve",
     "rk_step",
     "step_factor",
 ]
@@ -188,36 +189,11 @@ def rk_step(rhs, tableau, y, K, h):
 
 # overflow is detected (non-finite error norm or state) and reported, not warned about
 @np.errstate(over="ignore", invalid="ignore")
-def rk_solve(
-    field,
-    tableau,
-    y0,
-    t_obs,
-    *,
-    rtol=1e-3,
-    atol=1e-6,
-    n_substeps=1,
-    record=False,
-    max_steps=100_000,
-    step_sizes=None,
-):
-    """Integrate dz/dt = f(z) for a batch of states with ``tableau``; states at ``t_obs``.
+def grid_solve(field, tab, y0, t_obs, n_substeps, record):
+    """A method without error estimate on the observation grid: ``n_substeps`` steps each.
 
-    See :func:`sparseid.ode.solve` for the parameters; ``rtol``, ``atol``, ``max_steps`` and
-    ``step_sizes`` apply to adaptive methods, ``n_substeps`` to fixed-step ones.
-
-    Returns
-    -------
-    Y : ndarray of shape (m, batch, d)
-    record : SolveRecord or None
-    n_eval : int
+    See :func:`sparseid.ode.solve` for the arguments and what it returns.
     """
-    if tableau.adaptive:
-        return _adaptive(field, tableau, y0, t_obs, rtol, atol, record, max_steps, step_sizes)
-    return _on_grid(field, tableau, y0, t_obs, n_substeps, record)
-
-
-def _on_grid(field, tab, y0, t_obs, n_substeps, record):
     shape = y0.shape
     s = tab.n_stages
     per_row = t_obs.ndim == 2
@@ -244,7 +220,12 @@ def _on_grid(field, tab, y0, t_obs, n_substeps, record):
     return Y, rec, m * n_substeps * s
 
 
-def _adaptive(field, tab, y0, t_obs, rtol, atol, record, max_steps, step_sizes):
+@np.errstate(over="ignore", invalid="ignore")
+def adaptive_solve(field, tab, y0, t_obs, rtol, atol, record, max_steps, step_sizes):
+    """A method with error estimate: steps chosen by error control, dense output at ``t_obs``.
+
+    See :func:`sparseid.ode.solve` for the arguments and what it returns.
+    """
     shape = y0.shape
     s = tab.n_stages
     exponent = tab.controller_exponent

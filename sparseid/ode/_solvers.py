@@ -2,7 +2,7 @@
 
 from ._bosh3 import BOSH3
 from ._dopri5 import DOPRI5
-from ._engine import rk_solve
+from ._engine import adaptive_solve, grid_solve
 from ._euler import EULER
 from ._rk4 import RK4
 
@@ -83,15 +83,6 @@ def solve(
         if solver not in SOLVERS:
             raise ValueError(f"solver={solver!r} is not one of {sorted(SOLVERS)}")
         solver = SOLVERS[solver]
-    return rk_solve(
-        field,
-        solver,
-        y0,
-        t_obs,
-        rtol=rtol,
-        atol=atol,
-        n_substeps=n_substeps,
-        record=record,
-        max_steps=max_steps,
-        step_sizes=step_sizes,
-    )
+    if solver.adaptive:
+        return adaptive_solve(field, solver, y0, t_obs, rtol, atol, record, max_steps, step_sizes)
+    return grid_solve(field, solver, y0, t_obs, n_substeps, record)
