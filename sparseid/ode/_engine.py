@@ -163,15 +163,17 @@ def rk_step(rhs, tableau, y, K, h):
     A, s = tableau.A, tableau.n_stages
     shape = y.shape
     K2 = K.reshape(s, -1)
-    scalar = np.ndim(h) == 0
+    single = tableau.single
+    # one product for all stages when the step is shared by every row
+    hA = h * A if np.ndim(h) == 0 else None
     caches = []
     yi = y
     for i in range(1, s):
-        if tableau.single[i] is not None:
-            k, a = tableau.single[i]
+        if single[i] is not None:
+            k, a = single[i]
             yi = K[k] * (a * h)
-        elif scalar:
-            yi = np.dot(h * A[i, :i], K2[:i]).reshape(shape)
+        elif hA is not None:
+            yi = np.dot(hA[i, :i], K2[:i]).reshape(shape)
         else:
             yi = np.dot(A[i, :i], K2[:i]).reshape(shape)
             yi *= h

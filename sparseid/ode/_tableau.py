@@ -11,6 +11,8 @@ import numpy as np
 
 __all__ = ["ButcherTableau"]
 
+_POWERS = np.arange(1, 5)
+
 
 def _hermite_dense(b, n_stages):
     """Cubic Hermite dense output of a first-same-as-last method, as weights of the stages.
@@ -105,7 +107,7 @@ class ButcherTableau:
 
     def dense_weights(self, theta):
         """Weights W of shape (len(theta), s) with y(t0 + θh) = y0 + h W @ K."""
-        return (theta[:, None] ** np.arange(1, 5)) @ self.dense.T
+        return (theta[:, None] ** _POWERS) @ self.dense.T
 
     def __repr__(self):
         return f"ButcherTableau({self.name!r}, stages={self.n_stages}, order={self.order})"
