@@ -4,20 +4,30 @@ Everything downstream receives a :class:`Trajectories` object holding float64 ar
 trajectory the states ``x`` (n, d) and, when known, the sample times ``t`` (n,), plus the
 variable names. pandas appears here on the way in; :meth:`Trajectories.to_frame` hands results
 back in the user's format.
+
+The checks of times live in :mod:`sparseid._time` and the :class:`Trajectories` record in
+:mod:`sparseid._trajectories`; both are re-exported here.
 """
 
 from __future__ import annotations
 
-import datetime
-import itertools
 import numbers
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.ndimage import median_filter
 from sklearn.utils.validation import check_array, validate_data
+
+from ._time import (
+    _TIME_HINT,
+    GAP_FACTOR,
+    _frame_time,
+    _split_time,
+    find_gaps,
+    to_seconds,
+    validate_time,
+)
+from ._trajectories import Trajectories, _where
 
 __all__ = [
     "GAP_FACTOR",
@@ -28,125 +38,6 @@ __all__ = [
     "validate_time",
     "validate_trajectories",
 ]
-
-_TIME_HINT = (
-    "pass t= (a sampling step such as t=0.01, an array of sample times, or a list of arrays, "
-    "one per trajectory), or pass a pandas DataFrame indexed by time"
-)
-
-#: A step between two rows more than this many times the median of the steps around it (the
-#: 11 steps centred on it) is a gap: the rows on either side are not contiguous samples.
-GAP_FACTOR = 3.0
-_GAP_WINDOW = 11
-
-
-@dataclass(frozen=True)
-class Trajectories:
-    """Validated trajectories: float64 states, optional times and the variable names.
-
-    Attributes
-    ----------
-    x : list of ndarray of shape (n_i, n_features)
-        The states of each trajectory.
-    t : list of ndarray of shape (n_i,) or None
-        The strictly increasing sample times of each trajectory, or None when neither ``t`` nor
-        a time index was given.
-    names : list of str
-        The variable names (DataFrame columns, or ``x0, x1, ...``).
-    index : list of pandas.Index or None
-        The original index of each DataFrame trajectory, so results can be handed back with it.
-    from_frame : bool
-        True when the input was a DataFrame (or a list of them).
-    step : float or None
-        The scalar sampling step when ``t`` was given as one.
-    time_note : str or None
-        Why a DataFrame's index was not taken as time (an integer index, for example), for the
-        message of :meth:`require_time`.
-    name : str
-        How the data are named in error messages (``"X"``, ``"validation_data"``).
-    """
-
-    x: list
-    t: list | None
-    names: list
-    index: list | None = None
-    from_frame: bool = False
-    step: float | None = None
-    time_note: str | None = None
-    name: str = "X"
-
-    @property
-    def n_trajectories(self):
-        return len(self.x)
-
-    @property
-    def n_features(self):
-        return self.x[0].shape[1]
-
-    @property
-    def n_samples(self):
-        return sum(len(x) for x in self.x)
-
-    def stacked(self):
-        """All states stacked along axis 0, shape (sum n_i, n_features)."""
-        return self.x[0] if len(self.x) == 1 else np.concatenate(self.x, axis=0)
-
-    def require_time(self, purpose="differentiate X", advice=None):
-        """Raise a ValueError explaining how to pass time when no time is known.
-
-        Parameters
-        ----------
-        purpose : str
-            What the time is needed for, as in "time is needed to {purpose}".
-        advice : str, optional
-            A further sentence for the message.
-        """
-        if self.t is None:
-            hint = self.time_note or _TIME_HINT
-            extra = f". {advice}" if advice else ""
-            raise ValueError(f"time is needed to {purpose} but none was given: {hint}{extra}.")
-        return self.t
-
-    def pieces(self):
-        """The contiguous runs of rows of every trajectory, split where the times have a gap.
-
-        Rows either side of a gap (see :func:`find_gaps`) are not contiguous samples: they must
-        not be differentiated or paired across it. Without times, or with a scalar step, every
-        trajectory is one piece.
-
-        Returns
-        -------
-        list of tuple (k, start, stop)
-            Rows ``start:stop`` of trajectory ``k``, in order.
-        """
-        out = []
-        for k, x in enumerate(self.x):
-            cuts = [] if self.t is None or self.step is not None else find_gaps(self.t[k])
-            bounds = [0, *cuts, len(x)]
-            out.extend((k, a, b) for a, b in itertools.pairwise(bounds))
-        return out
-
-    def describe_gaps(self, k):
-        """A sentence saying where trajectory ``k`` has gaps (for error messages)."""
-        t = self.t[k]
-        cuts = find_gaps(t)
-        label = _where(self.name, k, self.n_trajectories)
-        i = int(cuts[0])
-        count = "a gap" if len(cuts) == 1 else f"{len(cuts)} gaps"
-        return (
-            f"{label} has {count} in its times (the first: t[{i}] - t[{i - 1}] = "
-            f"{float(t[i] - t[i - 1]):.6g} is more than {GAP_FACTOR:g} times the steps around "
-            "it), and the rows either side of a gap are taken as separate pieces"
-        )
-
-    def split(self, stacked):
-        """Split an array stacked along axis 0 back into one piece per trajectory."""
-        bounds = np.cumsum([len(x) for x in self.x])[:-1]
-        return np.split(stacked, bounds, axis=0)
-
-
-def _where(name, k, n_traj):
-    return f"{name}[{k}]" if n_traj > 1 else name
 
 
 def _check_finite(values, label, columns):
@@ -159,108 +50,6 @@ def _check_finite(values, label, columns):
             f"{label} contains {kind} at row {row}, column {col} ({columns[col]!r}); "
             "remove or interpolate missing and infinite values first"
         )
-
-
-_DATETIME_TYPES = (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64)
-
-
-def to_seconds(t):
-    """Datetimes or timedeltas as float seconds from the first one; anything else unchanged.
-
-    The one conversion of clock time in sparseid: a DataFrame's ``DatetimeIndex`` or
-    ``TimedeltaIndex``, and times given to ``fit``, ``score`` or ``simulate`` as datetimes or
-    timedeltas (pandas Index or Series, numpy ``datetime64``/``timedelta64`` arrays, lists of
-    them), all become seconds counted from their first entry.
-
-    Parameters
-    ----------
-    t : object
-        Sample times in any form.
-
-    Returns
-    -------
-    ndarray of float64, or ``t`` itself when it holds no datetimes or timedeltas
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> to_seconds(pd.date_range("2024-01-01", periods=3, freq="250ms")).tolist()
-    [0.0, 0.25, 0.5]
-    """
-    if isinstance(t, pd.Index | pd.Series | np.ndarray) and t.dtype.kind != "O":
-        if t.dtype.kind not in "mM":
-            return t
-    elif isinstance(t, list | tuple | pd.Index | pd.Series | np.ndarray) and np.ndim(t) == 1:
-        # Timestamps and datetimes held as objects (tz-aware datetimes in a numpy array)
-        if not len(t) or not isinstance(next(iter(t)), _DATETIME_TYPES):
-            return t
-    else:
-        return t
-    values = pd.Index(t)
-    if values.dtype.kind not in "mM":  # a list mixing datetimes with other things
-        raise TypeError(f"t mixes datetimes with other values: {t!r}")
-    return (values - values[0]).total_seconds().to_numpy(dtype=np.float64)
-
-
-def _frame_time(frame, label):
-    """Times from a DataFrame's index: (seconds, None), or (None, why the index is not time)."""
-    index = frame.index
-    dtype = index.dtype
-    if isinstance(index, pd.DatetimeIndex | pd.TimedeltaIndex):
-        return to_seconds(index), None
-    if pd.api.types.is_float_dtype(dtype):
-        return index.to_numpy(dtype=np.float64), None
-    # An integer index counts rows (pandas' default RangeIndex, or what is left of it after
-    # dropna or a selection), it does not measure time: taking it as seconds would be exactly
-    # the silent unit step we refuse to assume. The user says when integers are times.
-    if isinstance(index, pd.RangeIndex):
-        what = "a default RangeIndex (row numbers)"
-    elif pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        what = "an index of integers (row numbers?)"
-    else:
-        what = f"an index of dtype {dtype}"
-    return None, (
-        f"{label} has {what}, which is not taken as time: pass t= (a sampling step such as "
-        f"t=0.01, or the sample times, e.g. t={label}.index.to_numpy(float) if the index holds "
-        "seconds), or index the DataFrame by float, datetime or timedelta values"
-    )
-
-
-def find_gaps(t):
-    """Rows of one trajectory that do not follow on from the row before them.
-
-    A step ``t[i] - t[i-1]`` more than :data:`GAP_FACTOR` (3) times the median of the 11 steps
-    centred on it is a gap: rows ``i-1`` and ``i`` are not contiguous samples (rows removed, as
-    from the training set of a ``KFold`` split, or two recordings put end to end), and no
-    derivative or next-state pair may bridge it. One or two missing samples (steps of 2 or 3
-    times the others) are not gaps: the differentiators use the actual times, so they bridge
-    them exactly as they bridge any non-uniform grid. A grid whose step changes smoothly (even
-    by orders of magnitude, as an adaptive solver's) has no gaps: the median of a monotone run
-    of steps is the step in its middle.
-
-    Parameters
-    ----------
-    t : ndarray of shape (n,)
-        Strictly increasing sample times.
-
-    Returns
-    -------
-    ndarray of int
-        The rows ``i`` that start a new piece (``1 <= i < n``), in order.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> find_gaps(np.r_[np.arange(10.0), np.arange(20.0, 30.0)]).tolist()
-    [10]
-    """
-    steps = np.diff(t)
-    # Fewer than three steps leave nothing to compare with; and when no step exceeds the
-    # factor times the smallest one there can be no gap, which spares the median filter.
-    if len(steps) < 3 or steps.max() <= GAP_FACTOR * steps.min():
-        return np.empty(0, dtype=np.intp)
-    local = median_filter(steps, size=_GAP_WINDOW, mode="mirror")
-    return np.flatnonzero(steps > GAP_FACTOR * local) + 1
 
 
 def _frame_values(frame, label):
@@ -352,98 +141,6 @@ def is_validated_array(X, n_features):
         and X.shape[1] == n_features
         and bool(np.isfinite(X).all())
     )
-
-
-def validate_time(t, n, label="t", *, owner=None, keep_step=False):
-    """Validate the sample times of one trajectory of ``n`` samples.
-
-    The one check of times in sparseid: :func:`validate_trajectories`, ``simulate`` and the
-    differentiators (which call it with ``owner`` and ``keep_step=True``) all go through it.
-
-    Parameters
-    ----------
-    t : float or array-like of shape (n,)
-        A positive sampling step (a real number or a 0-d array) or the sample times: numbers
-        (in seconds), or datetimes or timedeltas, which become seconds from the first one (see
-        :func:`to_seconds`).
-    n : int
-        Number of samples of the trajectory.
-    label : str
-        How to name ``t`` in error messages.
-    owner : str, optional
-        Who checks, prefixed to error messages (``"FiniteDifference: t must be ..."``).
-    keep_step : bool
-        Return a step as the float itself rather than expanded to ``step * arange(n)`` (the
-        differentiators use the exact step).
-
-    Returns
-    -------
-    t : ndarray of shape (n,), or float when ``keep_step`` is True and ``t`` is a step
-        Strictly increasing, finite float64 sample times (or the positive finite step).
-
-    Examples
-    --------
-    >>> validate_time(0.5, 3)
-    array([0. , 0.5, 1. ])
-    >>> validate_time(0.5, 3, keep_step=True)
-    0.5
-    """
-    where = f"{owner}: " if owner else ""
-    if isinstance(t, bool | np.bool_):
-        raise TypeError(f"{where}{label} must be a number or an array of numbers, got {t!r}")
-    if isinstance(t, numbers.Real) or (isinstance(t, np.ndarray) and t.ndim == 0):
-        try:
-            step = float(t)
-        except (TypeError, ValueError):
-            raise TypeError(f"{where}{label} must be a number, got {t!r}") from None
-        if not np.isfinite(step) or step <= 0:
-            raise ValueError(
-                f"{where}the time step {label}={step!r} must be a positive finite number"
-            )
-        return step if keep_step else np.arange(n, dtype=np.float64) * step
-    try:
-        arr = np.asarray(to_seconds(t), dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{where}{label} must be a number or an array of numbers, got {t!r}"
-        ) from None
-    if arr.ndim != 1:
-        raise ValueError(f"{where}{label} must be 1-D (one time per sample), got shape {arr.shape}")
-    if len(arr) != n:
-        raise ValueError(
-            f"{where}{label} must have shape ({n},): it has {len(arr)} times but the trajectory "
-            f"has {n} samples"
-        )
-    if not np.isfinite(arr.sum()) and not np.isfinite(arr).all():
-        i = int(np.flatnonzero(~np.isfinite(arr))[0])
-        raise ValueError(
-            f"{where}{label} contains a non-finite time at position {i}: {float(arr[i])}"
-        )
-    steps = np.diff(arr)
-    if np.any(steps <= 0):
-        i = int(np.flatnonzero(steps <= 0)[0]) + 1
-        raise ValueError(
-            f"{where}{label} must be strictly increasing: {label}[{i}] = {float(arr[i])!r} is "
-            f"not greater than {label}[{i - 1}] = {float(arr[i - 1])!r}"
-        )
-    return arr
-
-
-def _split_time(t, n_traj, name):
-    """One time specification per trajectory."""
-    if t is None or (isinstance(t, numbers.Number) and not isinstance(t, bool)):
-        return [t] * n_traj
-    if isinstance(t, list | tuple) and n_traj > 1:
-        if len(t) != n_traj:
-            raise ValueError(
-                f"t is a list of {len(t)} entries but {name} has {n_traj} trajectories"
-            )
-        return list(t)
-    if n_traj > 1:
-        raise ValueError(
-            f"{name} has {n_traj} trajectories: pass t as a step or as a list of {n_traj} arrays"
-        )
-    return [t]
 
 
 def _as_list(X, name):

@@ -3,8 +3,8 @@
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._data import validate_time
 from .._params import ParameterRulesMixin
+from .._time import validate_time
 
 __all__ = ["BaseDifferentiation"]
 
@@ -125,7 +125,7 @@ class BaseDifferentiation(ParameterRulesMixin, BaseEstimator):
 def _time_grid(t, n, name):
     """The validated times of one trajectory (n strictly increasing times or a step) as a _Grid.
 
-    The checks are those of :func:`sparseid._data.validate_time`, the one validator of times.
+    The checks are those of :func:`sparseid._time.validate_time`, the one validator of times.
     """
     t = validate_time(t, n, owner=name, keep_step=True)
     return _Grid(n, step=t) if isinstance(t, float) else _Grid(n, t=t)

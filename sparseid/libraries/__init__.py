@@ -11,16 +11,10 @@ from ._custom import CustomLibrary
 from ._fourier import FourierLibrary
 from ._identity import IdentityLibrary
 from ._polynomial import PolynomialLibrary
+from ._products import multiply_terms
 from ._serialize import library_from_dict
-from ._terms import (
-    FourierTerm,
-    FunctionTerm,
-    PowerTerm,
-    ProductTerm,
-    Term,
-    multiply_terms,
-    term_from_dict,
-)
+from ._term_json import term_from_dict
+from ._terms import FourierTerm, FunctionTerm, PowerTerm, ProductTerm, Term
 
 __all__ = [
     "BaseLibrary",

@@ -11,7 +11,7 @@ from sklearn.base import clone
 
 from .._params import Check
 from ._base import BaseLibrary
-from ._terms import multiply_terms
+from ._products import multiply_terms
 
 __all__ = ["ConcatLibrary", "TensoredLibrary"]
 

@@ -9,12 +9,15 @@ Code strings are built from ``var_names``, the source-code names of the inputs (
 ``"X[:, 0]"``): they must be atoms or subscripts, since they are pasted without parentheses.
 ``module`` names the math namespace of the generated code: ``"np"`` for arrays, ``"math"`` for
 the fast single-state path on Python floats.
+
+Reading a description back is :mod:`sparseid.libraries._term_json`, the numpy functions a
+`FunctionTerm` knows are in :mod:`sparseid.libraries._ufuncs`, and products in canonical form
+are made by :func:`sparseid.libraries._products.multiply_terms`.
 """
 
 from __future__ import annotations
 
 import math
-import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,6 +25,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._params import check_integer
+from ._term_json import _MAX_PRODUCT_DEPTH, _described, _int_list, _plain_format, term_from_dict
+from ._ufuncs import _MATH_NAMES, _NUMPY_UFUNCS, _UFUNC_DERIVATIVES, _callable_label, _numpy_name
 
 __all__ = [
     "FourierTerm",
@@ -29,8 +34,6 @@ __all__ = [
     "PowerTerm",
     "ProductTerm",
     "Term",
-    "multiply_terms",
-    "term_from_dict",
 ]
 
 
@@ -215,35 +218,6 @@ class FourierTerm(Term):
     @classmethod
     def _from_dict(cls, d, depth):
         return cls(*[_described(d, key, cls.type_name) for key in cls.json_fields])
-
-
-# Derivatives of common numpy functions of one argument, as code templates in the argument `{a}`
-# and the namespace `{m}`; they make custom libraries of these functions differentiable.
-_UFUNC_DERIVATIVES = {
-    "sin": "{m}.cos({a})",
-    "cos": "(-{m}.sin({a}))",
-    "exp": "{m}.exp({a})",
-    "log": "(1.0/{a})",
-    "sqrt": "(0.5/{m}.sqrt({a}))",
-    "tanh": "(1.0 - {m}.tanh({a})**2)",
-    "sinh": "{m}.cosh({a})",
-    "cosh": "{m}.sinh({a})",
-    "arctan": "(1.0/(1.0 + {a}**2))",
-}
-_MATH_NAMES = {"arctan": "atan"}
-
-
-def _numpy_name(function):
-    """Name of ``function`` in numpy when it *is* that numpy ufunc, else None."""
-    name = getattr(function, "__name__", None)
-    if isinstance(function, np.ufunc) and name and getattr(np, name, None) is function:
-        return name
-    return None
-
-
-def _callable_label(function):
-    name = getattr(function, "__name__", "")
-    return name if name.isidentifier() else "f"
 
 
 @dataclass(frozen=True)
@@ -452,97 +426,3 @@ class ProductTerm(Term):
                 f"term_from_dict: factors must be a list nested at most {_MAX_PRODUCT_DEPTH} deep"
             )
         return cls(tuple(term_from_dict(f, depth + 1) for f in factors))
-
-
-def multiply_terms(*terms) -> Term:
-    """Product of terms in canonical form.
-
-    Power factors are merged into one `PowerTerm` (at the place of the first one), constant
-    factors are dropped, and a single remaining factor is returned as it is.
-
-    Examples
-    --------
-    >>> multiply_terms(PowerTerm((1, 0)), PowerTerm((1, 1))).name(["x", "y"])
-    'x^2 y'
-    """
-    flat = []
-    for term in terms:
-        flat.extend(term.factors if isinstance(term, ProductTerm) else [term])
-    powers = [f for f in flat if isinstance(f, PowerTerm)]
-    merged = None
-    if powers:
-        lengths = {len(p.exponents) for p in powers}
-        if len(lengths) != 1:
-            raise ValueError(f"multiply_terms: PowerTerms of different lengths {sorted(lengths)}")
-        merged = PowerTerm(tuple(int(s) for s in np.sum([p.exponents for p in powers], axis=0)))
-    factors, placed = [], False
-    for f in flat:
-        if isinstance(f, PowerTerm):
-            if not placed and merged.degree > 0:
-                factors.append(merged)
-            placed = True
-        else:
-            factors.append(f)
-    if not factors:
-        if merged is None:
-            raise ValueError("multiply_terms: no terms given")
-        return merged
-    return factors[0] if len(factors) == 1 else ProductTerm(tuple(factors))
-
-
-# A function in a term description can only be one of numpy's ufuncs, found in this table of
-# them (never by looking a name up in a module).
-_NUMPY_UFUNCS = {
-    name: f for name, f in vars(np).items() if isinstance(f, np.ufunc) and f.__name__ == name
-}
-_MAX_PRODUCT_DEPTH = 8
-
-
-def _described(d, key, kind):
-    if key not in d:
-        raise ValueError(f"term_from_dict: the {kind} term has no {key!r}")
-    return d[key]
-
-
-def _int_list(d, key, kind):
-    value = _described(d, key, kind)
-    if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
-    ):
-        raise ValueError(f"term_from_dict: {kind} {key} must be a list of integers >= 0")
-    return tuple(value)
-
-
-def _plain_format(fmt):
-    """Whether ``fmt`` is None or a format string whose only fields are ``{}``."""
-    if fmt is None:
-        return True
-    if not isinstance(fmt, str):
-        return False
-    try:
-        fields = [f[1:] for f in string.Formatter().parse(fmt) if f[1] is not None]
-    except ValueError:
-        return False
-    return all(field == ("", "", None) for field in fields)
-
-
-def term_from_dict(d, _depth=0) -> Term:
-    """Rebuild a term from the dictionary made by its ``to_dict`` method.
-
-    The description is treated as untrusted input: only the four term types of sparseid's
-    registry (:mod:`sparseid._registry`, by public path or short ``type``) are built, a
-    function can only be one of numpy's ufuncs, a name format may only hold ``{}`` fields, and
-    every other value is checked, so a crafted description raises ValueError.
-    """
-    from .._registry import resolve
-
-    kind = d.get("type") if isinstance(d, dict) else None
-    try:
-        cls = resolve(kind, "term", "term_from_dict").cls
-    except ValueError:
-        text = repr(d)
-        raise ValueError(f"term_from_dict: unknown term description {text[:80]}") from None
-    unknown = sorted(set(d) - {"type", *cls.json_fields}, key=str)
-    if unknown:
-        raise ValueError(f"term_from_dict: the {kind} term has unknown key(s) {unknown}")
-    return cls._from_dict(d, _depth)

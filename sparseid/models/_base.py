@@ -22,11 +22,12 @@ with blow-up detection and persistence. A model implements a handful of hooks:
     whether it learns a map x[k+1] = f(x[k]) rather than a flow (default False).
 ``_state_to_json()`` / ``_state_from_json(state)``
     The fitted state as JSON-compatible values, for :meth:`save` and ``sparseid.load_model``.
+
+The data handling is :class:`~sparseid.models._model_data.ModelDataMixin` and the shared fitted
+state :class:`~sparseid.models._model_state.FittedStateMixin`; both are mixed into the base class.
 """
 
 from __future__ import annotations
-
-import numbers
 
 import numpy as np
 import pandas as pd
@@ -34,9 +35,11 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import is_validated_array, to_seconds, validate_targets, validate_trajectories
+from .._data import validate_targets, validate_trajectories
 from .._params import ParameterRulesMixin
 from ..exceptions import SimulationError
+from ._model_data import ModelDataMixin
+from ._model_state import FittedStateMixin
 from ._persistence import save_model
 from ._simulate import (
     Box,
@@ -52,54 +55,7 @@ from ._simulate import (
 __all__ = ["DynamicsModel"]
 
 
-def _looks_like_times(y, X):
-    """PySINDy's positional ``fit(x, t)``: y holds sample times rather than targets.
-
-    That is, for every trajectory of ``X``, y is 1-D (an array, list, pandas Index or Series,
-    any array-like), has one entry per row and is strictly increasing, or holds datetimes.
-    Whatever the number of columns of ``X``: with one column, a target that only grows is as
-    rare as it is with several. A genuine increasing target is passed as a column
-    (``y.reshape(-1, 1)``) or by the keyword ``x_dot=``.
-    """
-    several = (
-        isinstance(X, list | tuple)
-        and len(X) > 1
-        and all(isinstance(x, np.ndarray | pd.DataFrame) for x in X)
-    )
-    if several:
-        return (
-            isinstance(y, list | tuple)
-            and len(y) == len(X)
-            and all(_one_looks_like_times(yk, xk) for yk, xk in zip(y, X))
-        )
-    if isinstance(X, list | tuple) and len(X) == 1 and isinstance(X[0], np.ndarray | pd.DataFrame):
-        X = X[0]
-    return _one_looks_like_times(y, X)
-
-
-def _one_looks_like_times(y, X):
-    if y is None or isinstance(y, pd.DataFrame):
-        return False
-    try:
-        n = len(X)
-    except TypeError:
-        return False
-    if isinstance(y, pd.Series | pd.Index):
-        y = y.to_numpy()
-    try:
-        arr = np.asarray(y)
-    except (TypeError, ValueError):
-        return False
-    if arr.ndim != 1 or arr.size < 2 or arr.size != n:
-        return False
-    if arr.dtype.kind in "mM" or (arr.dtype.kind == "O" and to_seconds(arr) is not arr):
-        return True  # datetimes or timedeltas
-    if arr.dtype.kind not in "fiu":
-        return False
-    return bool(np.all(np.diff(arr) > 0))
-
-
-class DynamicsModel(ParameterRulesMixin, BaseEstimator):
+class DynamicsModel(ModelDataMixin, FittedStateMixin, ParameterRulesMixin, BaseEstimator):
     """Base class of sparseid's dynamics models (see the module docstring for the hooks).
 
     Attributes
@@ -212,37 +168,6 @@ class DynamicsModel(ParameterRulesMixin, BaseEstimator):
             self._fit_targets(self._stack_inputs(data.x, inputs), np.concatenate(targets))
         return self
 
-    def _resolve_targets(self, X, y, x_dot, method="fit"):
-        if x_dot is not None and y is not None:
-            raise ValueError("pass the targets either as y or as x_dot, not both")
-        target = x_dot if y is None else y
-        if isinstance(target, numbers.Number) and not isinstance(target, bool):
-            raise TypeError(
-                f"y={target!r} is a number, not a target array: to give the sampling step, "
-                f"pass it by name, as in {method}(X, t={target!r})"
-            )
-        # x_dot is a keyword: what it holds is never times passed by position.
-        if _looks_like_times(y, X):
-            raise TypeError(
-                "y is a strictly increasing 1-D array (or holds datetimes) with one entry per "
-                "row of X: it looks like the sample times (PySINDy's positional fit(x, t)). "
-                f"Pass times by name: {method}(X, t=t). If y really is a target, pass it as a "
-                "column, y.reshape(-1, 1), or as x_dot=y"
-            )
-        return target
-
-    def _derivative_names(self):
-        return [f"{v}[k+1]" if self._is_map else f"{v}'" for v in self.variable_names_]
-
-    @staticmethod
-    def _given_target_names(y, k):
-        first = y[0] if isinstance(y, list | tuple) and len(y) and hasattr(y[0], "shape") else y
-        if isinstance(first, pd.DataFrame):
-            return [str(c) for c in first.columns]
-        if isinstance(first, pd.Series) and first.name is not None:
-            return [str(first.name)]
-        return [f"y{i}" for i in range(k)]
-
     @property
     def _is_map(self):
         """Whether the model learns a map x[k+1] = f(x[k]) rather than a flow (hook)."""
@@ -251,90 +176,6 @@ class DynamicsModel(ParameterRulesMixin, BaseEstimator):
     def _differentiation(self):
         """The differentiator that estimates dx/dt, or None for the package default (hook)."""
         return None
-
-    def _validate_inputs(self, u, data, *, fitting):
-        """Control inputs as a list of (n_i, m) arrays (empty arrays when there are none)."""
-        if fitting:
-            self.n_control_features_ = 0
-            self.control_names_ = []
-        expected = self.n_control_features_
-        if u is None:
-            if expected:
-                raise ValueError(
-                    f"this model was fitted with {expected} control input(s) "
-                    f"{self.control_names_}: pass u="
-                )
-            return [np.empty((len(x), 0)) for x in data.x]
-        if not self._supports_control:
-            raise ValueError(f"{type(self).__name__} does not support control inputs u")
-        if not fitting and not expected:
-            raise ValueError("this model was fitted without control inputs: do not pass u")
-        if isinstance(u, np.ndarray) and u.ndim == 1:
-            u = u.reshape(-1, 1)
-        udata = validate_trajectories(u, None, name="u")
-        if udata.n_trajectories != data.n_trajectories:
-            raise ValueError(
-                f"u has {udata.n_trajectories} trajectories but X has {data.n_trajectories}"
-            )
-        for k, (uk, xk) in enumerate(zip(udata.x, data.x)):
-            if len(uk) != len(xk):
-                where = f"u[{k}]" if data.n_trajectories > 1 else "u"
-                raise ValueError(f"{where} has {len(uk)} rows but X has {len(xk)} samples")
-        if fitting:
-            self.n_control_features_ = udata.n_features
-            self.control_names_ = (
-                udata.names if udata.from_frame else [f"u{i}" for i in range(udata.n_features)]
-            )
-        elif udata.n_features != expected:
-            raise ValueError(
-                f"u has {udata.n_features} columns but the model was fitted with {expected}"
-            )
-        return udata.x
-
-    @staticmethod
-    def _stack_inputs(xs, inputs):
-        return np.concatenate([np.hstack([x, u]) if u.shape[1] else x for x, u in zip(xs, inputs)])
-
-    def _regression_pairs(self, data, inputs, advice=None):
-        """Stacked inputs Z and targets Y from trajectories: derivatives, or next states.
-
-        Each trajectory is taken in the contiguous pieces of :meth:`Trajectories.pieces`: no
-        derivative is estimated, and no next state paired, across a gap in the times.
-        """
-        pieces = data.pieces()
-        if self._is_map:
-            Z = self._stack_inputs(
-                [data.x[k][a : b - 1] for k, a, b in pieces],
-                [inputs[k][a : b - 1] for k, a, b in pieces],
-            )
-            Y = np.concatenate([data.x[k][a + 1 : b] for k, a, b in pieces])
-            return Z, Y
-        times = data.require_time("differentiate X", advice)
-        from ..differentiation import check_noise, default_differentiation
-
-        method = self._differentiation()
-        is_default = method is None
-        method = default_differentiation() if is_default else method
-        split = {k for k, a, _ in pieces if a > 0}
-        derivatives = []
-        for k, a, b in pieces:
-            x, tk = data.x[k][a:b], times[k][a:b]
-            try:
-                derivatives.append(method(x, tk))
-            except ValueError as err:
-                if k not in split:
-                    raise
-                raise ValueError(
-                    f"{data.describe_gaps(k)}; the piece of rows {a} to {b - 1} cannot be "
-                    f"differentiated: {err}. Rows must come in contiguous runs, in time order "
-                    "(in cross-validation, split with KFold without shuffle or TimeSeriesSplit)"
-                ) from None
-            if is_default:
-                # The default is exact on clean data but amplifies noise: warn (NoiseWarning)
-                # when the data are noisy enough for that to matter, suggesting a smoother.
-                check_noise(x, tk, method, x_dot=derivatives[-1])
-        Y = np.concatenate(derivatives)
-        return self._stack_inputs(data.x, inputs), Y
 
     def _fit_trajectories(self, data, inputs, validation_data=None):
         Z, Y = self._regression_pairs(data, inputs)
@@ -372,42 +213,6 @@ class DynamicsModel(ParameterRulesMixin, BaseEstimator):
         out = self._predict_array(self._stack_inputs(data.x, inputs))
         pieces = [self._format(piece, data, k) for k, piece in enumerate(data.split(out))]
         return pieces if isinstance(X, list | tuple) and data.n_trajectories > 1 else pieces[0]
-
-    def _is_trusted_array(self, X, u):
-        """Whether ``predict`` may use ``X`` as it is, skipping validation.
-
-        True when validation would return ``X`` unchanged (see
-        :func:`sparseid._data.is_validated_array`) and has nothing else to check: no control
-        inputs, and no column names (a model fitted on a DataFrame warns about an array). The
-        lean path for single states in a loop and for blocks of validated rows.
-        """
-        return (
-            u is None
-            and not self.n_control_features_
-            and not hasattr(self, "feature_names_in_")
-            and is_validated_array(X, self.n_features_in_)
-        )
-
-    def _given_feature_names(self):
-        """The ``feature_names=`` given to ``fit`` on arrays, or None.
-
-        Derived from the fitted state (names that are not the defaults ``x0, x1, ...`` on a
-        model fitted on arrays), so that saved and loaded models check names the same way.
-        """
-        if self._fitted_on_frame or hasattr(self, "feature_names_in_"):
-            return None
-        names = list(self.variable_names_)
-        return None if names == [f"x{i}" for i in range(len(names))] else names
-
-    def _format(self, values, data, k):
-        if self._targets_1d:
-            values = values[:, 0]
-            if data.from_frame:
-                return pd.Series(values, index=data.index[k], name=self.target_names_[0])
-            return values
-        if data.from_frame:
-            return pd.DataFrame(values, index=data.index[k], columns=self.target_names_)
-        return values
 
     def score(self, X, y=None, *, t=None, x_dot=None, u=None):
         """Coefficient of determination R² of the predictions against the targets.
@@ -562,45 +367,6 @@ class DynamicsModel(ParameterRulesMixin, BaseEstimator):
         """
         check_is_fitted(self)
         save_model(self, path, overwrite=overwrite)
-
-    def _base_state(self):
-        state = {
-            "n_features_in": int(self.n_features_in_),
-            "variable_names": self.variable_names_,
-            "target_names": self.target_names_,
-            "control_names": self.control_names_,
-            "n_control_features": int(self.n_control_features_),
-            "time_step": self.time_step_,
-            "training_range": self.training_range_.tolist(),
-            "targets_1d": bool(self._targets_1d),
-            "fitted_on_frame": bool(self._fitted_on_frame),
-        }
-        if hasattr(self, "feature_names_in_"):
-            state["feature_names_in"] = [str(n) for n in self.feature_names_in_]
-        return state
-
-    def _load_base_state(self, state):
-        """Restore the shared fitted state from ``state``, a checked reader of the file's fields."""
-        n = state.integer("n_features_in", minimum=1, maximum=100_000)
-        m = state.integer("n_control_features", maximum=100_000)
-        if m and not self._supports_control:
-            raise state.error("n_control_features", f"must be 0 for {type(self).__name__}")
-        self.n_features_in_ = n
-        self.variable_names_ = state.strings("variable_names", n)
-        self.target_names_ = state.strings("target_names")
-        self.control_names_ = state.strings("control_names", m)
-        self.n_control_features_ = m
-        self.time_step_ = state.real("time_step", allow_none=True)
-        if self.time_step_ is not None and not self.time_step_ > 0:
-            raise state.error("time_step", f"must be positive, got {self.time_step_}")
-        self.training_range_ = state.array("training_range", (2, n))
-        self._targets_1d = state.boolean("targets_1d")
-        if len(self.target_names_) != 1 if self._targets_1d else not self.target_names_:
-            raise state.error("target_names", "must hold one name per target (one if 1-D)")
-        self._fitted_on_frame = state.boolean("fitted_on_frame")
-        if "feature_names_in" in state:
-            names = state.strings("feature_names_in", n)
-            self.feature_names_in_ = np.asarray(names, dtype=object)
 
     # hooks -------------------------------------------------------------------------------
     def _fit_targets(self, Z, Y):  # pragma: no cover - abstract

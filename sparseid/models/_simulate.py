@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.integrate import ODEintWarning, odeint, solve_ivp
 
-from .._data import to_seconds, validate_time
+from .._time import to_seconds, validate_time
 from ..exceptions import SimulationError
 
 __all__ = [
@@ -303,7 +303,7 @@ def output_times(t):
     """Validated output times for a flow (at least two, strictly increasing), in seconds.
 
     Datetimes and timedeltas become seconds from the first one, as in ``fit``
-    (:func:`sparseid._data.to_seconds`).
+    (:func:`sparseid._time.to_seconds`).
     """
     if isinstance(t, numbers.Number):
         raise TypeError(
