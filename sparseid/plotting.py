@@ -17,6 +17,7 @@ __all__ = [
     "error_figure",
     "loss_figure",
     "phase_figure",
+    "plot_bifurcation_diagram",
     "save_figures",
     "trajectory_figure",
 ]
@@ -213,3 +214,91 @@ def _representative(cases, dataset):
     for case in sorted(mine, key=lambda c: (c.noise, abs(c.train_points - target))):
         chosen.setdefault(case.model_name, case)
     return list(chosen.values())
+
+
+def plot_bifurcation_diagram(
+    diagram, ax=None, *, max_period=8, markers=None, legend=True, title=None, point_size=0.3
+):
+    """Omega-limit points against the parameter, coloured by the period of the orbit.
+
+    Parameters
+    ----------
+    diagram : BifurcationDiagram or DataFrame
+        A result of :func:`sparseid.dynamics.bifurcation_diagram`, or its tidy ``to_frame()``
+        (columns: the parameter, ``x`` and ``period``).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    max_period : int
+        Periods 1 to ``max_period`` get a colour each; longer ones share one grey, and points
+        without a period (chaotic, quasi-periodic) are black.
+    markers : dict, optional
+        ``{label: value or list of values}`` of the parameter, drawn as dashed vertical lines
+        (e.g. border collisions).
+    legend : bool
+        Draw the legend of periods on ``ax``.
+    title : str, optional
+        Axes title.
+    point_size : float
+        Marker area of the points.
+
+    Returns
+    -------
+    matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from sparseid.dynamics import bifurcation_diagram
+    >>> from sparseid.plotting import plot_bifurcation_diagram
+    >>> from sparseid.systems import SigmoidMap
+    >>> diagram = bifurcation_diagram(SigmoidMap(a=0.8), 0.0, {"b": [0.1, 0.5]})
+    >>> fig = plot_bifurcation_diagram(diagram)
+    >>> fig.axes[0].get_xlabel()
+    'b'
+    >>> plt.close(fig)
+    """
+    plt = _pyplot()
+    frame = diagram.to_frame() if hasattr(diagram, "to_frame") else diagram
+    missing = {"x", "period"} - set(frame.columns)
+    if missing or len(frame.columns) != 3:
+        raise ValueError(
+            "plot_bifurcation_diagram: diagram must be a BifurcationDiagram or a frame with "
+            f"columns (parameter, 'x', 'period'); got columns {list(frame.columns)}"
+        )
+    name = next(c for c in frame.columns if c not in ("x", "period"))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    else:
+        fig = ax.figure
+    period = frame["period"].astype("Float64").fillna(0).to_numpy(dtype=float).astype(int)
+    # tab10 without its grey, which is kept for the long periods.
+    colors = [c for k, c in enumerate(plt.get_cmap("tab10").colors) if k != 7]
+    groups = [(p, colors[(p - 1) % 9], f"period {p}") for p in range(1, max_period + 1)]
+    groups += [(-1, "0.7", f"period > {max_period}"), (0, "black", "no period")]
+    for p, color, label in groups:
+        if p > 0:
+            chosen = period == p
+        elif p == -1:
+            chosen = period > max_period
+        else:
+            chosen = period == 0
+        if np.any(chosen):
+            ax.scatter(
+                frame[name].to_numpy()[chosen],
+                frame["x"].to_numpy()[chosen],
+                s=point_size,
+                color=color,
+                label=label,
+                linewidths=0,
+                rasterized=True,
+            )
+    for label, values in (markers or {}).items():
+        for k, value in enumerate(np.atleast_1d(values)):
+            ax.axvline(value, color="crimson", ls="--", lw=0.8, label=label if k == 0 else None)
+    ax.set_xlabel(name)
+    ax.set_ylabel("omega-limit points x")
+    if title is not None:
+        ax.set_title(title)
+    if legend:
+        ax.legend(markerscale=6 / max(point_size, 1e-3) ** 0.5, fontsize=7, loc="best")
+    return fig

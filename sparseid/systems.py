@@ -22,9 +22,17 @@ from scipy.integrate import solve_ivp
 from scipy.linalg import expm
 from sklearn.utils import check_random_state
 
+from ._maps import SigmoidMap
+from ._piecewise import CoulombFriction, PiecewiseLinearFlow, ReluFlow, SeparatingFlow
+
 __all__ = [
+    "CoulombFriction",
     "Lorenz",
+    "PiecewiseLinearFlow",
+    "ReluFlow",
     "RotatingLinear",
+    "SeparatingFlow",
+    "SigmoidMap",
     "make_lorenz",
     "make_rotating_linear",
     "polynomial_term_names",

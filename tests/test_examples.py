@@ -26,10 +26,13 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 #: What each example writes into the current folder (relative paths of the files).
 WRITES = {
     "compare_models.py": None,  # a folder of results; checked separately below
+    "filippov_sliding.py": {"filippov_sliding.png"},
     "neural_ode_rotating.py": {"neural_ode_rotating.png"},
     "pandas_input.py": set(),
+    "piecewise_linear_flows.py": {"piecewise_linear_flows.png"},
     "quickstart_lorenz.py": set(),
     "rotating_linear_table.py": set(),
+    "sigmoid_map_bifurcations.py": {"sigmoid_map_bifurcations.png"},
 }
 
 
