@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import validate_targets, validate_trajectories
 from .._params import ParameterRulesMixin
 from ..exceptions import SimulationError
+from ._export import ExportMixin
 from ._model_data import ModelDataMixin
 from ._model_state import FittedStateMixin
 from ._persistence import save_model
@@ -55,7 +56,9 @@ from ._simulate import (
 __all__ = ["DynamicsModel"]
 
 
-class DynamicsModel(ModelDataMixin, FittedStateMixin, ParameterRulesMixin, BaseEstimator):
+class DynamicsModel(
+    ExportMixin, ModelDataMixin, FittedStateMixin, ParameterRulesMixin, BaseEstimator
+):
     """Base class of sparseid's dynamics models (see the module docstring for the hooks).
 
     Attributes

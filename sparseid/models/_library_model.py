@@ -128,6 +128,24 @@ class LibraryModel(DynamicsModel):
     def _rhs_and_jacobian(self):
         return self._compiled_rhs.rhs, self._compiled_rhs.jacobian
 
+    def _batch_rhs(self):
+        return self._compiled_rhs.rhs_batch
+
+    def _source(self, language, header):
+        from ..libraries._codegen import library_source
+
+        return library_source(
+            self.feature_library_.terms_,
+            self.coef_,
+            n_states=self.n_features_in_,
+            language=language,
+            term_names=self.feature_names_,
+            state_names=self.variable_names_,
+            input_names=self.control_names_,
+            title=f"{type(self).__name__} model: " + ", ".join(self._lhs()),
+            header=header,
+        )
+
     # inspection ----------------------------------------------------------------------------
     def _lhs(self):
         if self._targets_1d or self.target_names_ != self._derivative_names():

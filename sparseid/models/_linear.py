@@ -94,6 +94,49 @@ class LinearModel(LibraryModel):
         offset, d = self._split()
         return self.coef_[:, offset + d :]
 
+    def to_control(self, name=None):
+        """The model as a python-control ``StateSpace`` (needs ``sparseid[control]``).
+
+        A = ``matrix_``, B = ``input_matrix_`` (no columns without inputs), C = I, D = 0;
+        states, inputs and outputs carry the model's names. A model with a nonzero intercept
+        c is affine, not linear: it becomes a ``NonlinearIOSystem`` as for every other model
+        (see :meth:`DynamicsModel.to_control`).
+
+        Parameters
+        ----------
+        name : str, optional
+            Name of the system (default ``"LinearModel"``).
+
+        Returns
+        -------
+        control.StateSpace or control.NonlinearIOSystem
+
+        Examples
+        --------
+        >>> from sparseid import LinearModel, datasets
+        >>> model = LinearModel().fit(datasets.load("rotating_linear"))
+        >>> model.to_control().A.round(6)  # doctest: +SKIP
+        array([[-0.1, -1. ],
+               [ 1. , -0.1]])
+        """
+        self._check_square("to_control")
+        if np.any(self.intercept_ != 0):
+            return super().to_control(name)
+        from ._export import _import_control
+
+        control = _import_control()
+        d, m = self.n_features_in_, self.n_control_features_
+        return control.ss(
+            self.matrix_,
+            self.input_matrix_ if m else np.zeros((d, 0)),
+            np.eye(d),
+            np.zeros((d, m)),
+            states=list(self.variable_names_),
+            inputs=list(self.control_names_),
+            outputs=list(self.variable_names_),
+            name=name or type(self).__name__,
+        )
+
     @property
     def eigenvalues_(self):
         matrix = self.matrix_

@@ -310,6 +310,23 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
             self.output_scale_,
         )
 
+    def _source(self, language, header):
+        from ..libraries._codegen import _c_header
+        from ._mlp_source import mlp_source
+
+        if header:
+            return "\n".join(_c_header(None, None, self.n_features_in_, 0)) + "\n"
+        return mlp_source(
+            self._network(),
+            self.activation,
+            self.input_mean_,
+            self.input_scale_,
+            self.output_offset_,
+            self.output_scale_,
+            language=language,
+            state_names=self.variable_names_,
+        )
+
     # ---------------------------------------------------------------------------------------
     # persistence
     def _state_to_json(self):
