@@ -58,7 +58,15 @@ def entries():
 
     table = {
         ("model", "models"): (SINDy, LinearModel, NeuralODE),
-        ("optimizer", "optimizers"): (opt.STLSQ, opt.LeastSquares),
+        ("optimizer", "optimizers"): (
+            opt.STLSQ,
+            opt.LeastSquares,
+            opt.SR3,
+            opt.SSR,
+            opt.FROLS,
+            opt.BestSubset,
+            opt.ConstrainedSR3,
+        ),
         ("differentiation", "differentiation"): (
             diff.FiniteDifference,
             diff.SavitzkyGolay,

@@ -36,3 +36,55 @@ def lorenz_states(lorenz_samples):
         return x, x_dot
 
     return states_and_derivatives
+
+
+@pytest.fixture(scope="session")
+def optimizer_contract(lorenz_states, tmp_path_factory):
+    """``optimizer_contract(optimizer)``: what every optimizer on the statistics must do.
+
+    Same model from ``fit`` and from ``partial_fit`` over chunks (to 1e-10), inside
+    ``SINDy(optimizer=...)`` (with ``n_terms`` terms on noise-free Lorenz data when given), in
+    ``GridSearchCV``, and through a JSON round trip that reproduces ``predict`` exactly.
+    """
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    from sklearn.preprocessing import PolynomialFeatures
+
+    from sparseid import SINDy, load_model
+    from sparseid.libraries import PolynomialLibrary
+    from sparseid.systems import make_lorenz
+
+    def check(optimizer, grid, n_terms=None):
+        x, y = lorenz_states(3000)
+        rng = np.random.default_rng(1)
+        theta = PolynomialFeatures(2).fit_transform(x)
+        y = y + 0.5 * rng.normal(size=y.shape)
+        whole = clone(optimizer).fit(theta, y)
+        stream = clone(optimizer)
+        for rows in np.array_split(np.arange(len(theta)), 4):
+            stream.partial_fit(theta[rows], y[rows])
+        scale = np.abs(whole.coef_).max(initial=1.0)
+        np.testing.assert_allclose(stream.coef_, whole.coef_, rtol=0, atol=1e-10 * scale)
+        assert whole.predict(theta).shape == y.shape
+        search = GridSearchCV(clone(optimizer), grid, cv=TimeSeriesSplit(3)).fit(theta, y)
+        assert search.best_estimator_.coef_.shape == (3, theta.shape[1])
+        frame = make_lorenz(3000)
+        model = SINDy(feature_library=PolynomialLibrary(degree=2), optimizer=clone(optimizer))
+        model.fit(frame)
+        assert np.isfinite(model.coef_).all() and model.coef_.any()
+        if n_terms is not None:
+            assert np.count_nonzero(model.coef_) == n_terms, model.equations()
+        path = tmp_path_factory.mktemp("model") / "model.json"
+        model.save(path)
+        loaded = load_model(path)
+        assert type(loaded.optimizer) is type(optimizer)
+        for name in type(optimizer)._json_fitted:
+            saved, read = getattr(model.optimizer_, name), getattr(loaded.optimizer_, name)
+            np.testing.assert_array_equal(np.asarray(read), np.asarray(saved), err_msg=name)
+        np.testing.assert_array_equal(
+            loaded.predict(frame).to_numpy(), model.predict(frame).to_numpy()
+        )
+        return whole
+
+    return check

@@ -137,7 +137,8 @@ def optimizer_to_json(optimizer):
     from ..optimizers import STLSQ
 
     public_path(optimizer, "optimizer", "optimizer_")
-    known = _OPTIMIZER_FITTED | (_STLSQ_FITTED if isinstance(optimizer, STLSQ) else set())
+    declared = getattr(type(optimizer), "_json_fitted", {})
+    known = _OPTIMIZER_FITTED | (_STLSQ_FITTED if isinstance(optimizer, STLSQ) else set(declared))
     fitted = {k for k in vars(optimizer) if k.endswith("_") and not k.startswith("_")}
     if fitted - known:
         raise TypeError(
@@ -157,7 +158,43 @@ def optimizer_to_json(optimizer):
         state["support"] = optimizer.support_.tolist()
         state["n_iter"] = int(optimizer.n_iter_)
         state["history"] = [h.tolist() for h in optimizer.history_]
+    elif declared:
+        state["fitted"] = {
+            name: _fitted_to_json(getattr(optimizer, name), kind)
+            for name, kind in declared.items()
+            if hasattr(optimizer, name)
+        }
     return state
+
+
+def _fitted_to_json(value, kind):
+    # An optimizer's own fitted diagnostics, declared in its ``_json_fitted`` as
+    # {attribute: kind}: "int" (a Python int), "bools" / "ints" / "float" (arrays of any
+    # shape), "float_arrays" (a list of equally shaped float arrays). They are diagnostics
+    # only: predictions use the model's coefficients and the statistics read above.
+    if kind == "int":
+        return int(value)
+    if kind == "bools":
+        return np.asarray(value, dtype=bool).tolist()
+    return float_list(np.asarray(value, dtype=np.float64))
+
+
+def _fitted_from_json(fields, name, kind):
+    if kind == "int":
+        return fields.integer(name)
+    value = fields[name]
+    depth = 0
+    while isinstance(value, list) and value:
+        value, depth = value[0], depth + 1
+    shape = (None,) * depth
+    if kind == "bools":
+        return fields.array(name, shape, dtype=bool)
+    array = fields.array(name, shape)
+    if kind == "ints":
+        if not np.array_equal(array, np.round(array)):
+            raise fields.error(name, "must hold only integers")
+        return array.astype(int)
+    return list(array) if kind == "float_arrays" else array
 
 
 _STATS_ARRAYS = ("r", "qty", "residual_gram", "sq_norms", "scale")
@@ -190,6 +227,13 @@ def optimizer_from_json(optimizer, state, coef, stderr):
             raise state.error("history", f"must be a list of supports, got {short(history)}")
         count = len(history)
         optimizer.history_ = state.arrays("history", [(k, p)] * count, dtype=bool)
+    elif "fitted" in state:
+        declared = getattr(type(optimizer), "_json_fitted", {})
+        fitted = state.child("fitted")
+        for name, kind in declared.items():
+            if name in fitted:
+                setattr(optimizer, name, _fitted_from_json(fitted, name, kind))
+        fitted.finish()
     state.finish()
     return optimizer
 

@@ -19,8 +19,10 @@ class BaseOptimizer(ParameterRulesMixin, RegressorMixin, BaseEstimator):
     Subclasses declare ``_parameter_rules`` (a rule for every constructor argument, see
     :mod:`sparseid._params`; a bad value raises ``ValueError``, whatever its type) and implement
     ``_fit_statistics(stats)`` (set ``coef_`` and any other fitted attribute from the
-    statistics). This class turns ``(X, y)`` into statistics (``fit``, ``partial_fit``),
-    computes the standard errors, and provides ``predict`` and ``score``.
+    statistics; fitted diagnostics beyond ``coef_`` are listed, with their kinds, in a class
+    attribute ``_json_fitted`` so that saved models keep them, see
+    ``sparseid.models._persistence``). This class turns ``(X, y)`` into statistics (``fit``,
+    ``partial_fit``), computes the standard errors, and provides ``predict`` and ``score``.
 
     Attributes
     ----------
