@@ -9,7 +9,10 @@ ridge solves, condition numbers) is computed exactly from the p x p matrix ``M``
 
 import numpy as np
 
-__all__ = ["ridge", "working_problem"]
+__all__ = ["ZERO", "coefficients_on_support", "ridge", "working_problem"]
+
+#: Working coefficients at most this large in magnitude are zero (off the support).
+ZERO = 1e-14
 
 
 def working_problem(stats, normalize_columns):
@@ -41,3 +44,18 @@ def ridge(m, b, alpha):
     else:
         a, rhs = m, b
     return np.linalg.lstsq(a, rhs, rcond=None)[0]
+
+
+def coefficients_on_support(stats, working, unit, unbias, feature_names):
+    """The final ``(coef, support)`` in units of theta from working coefficients (k, p).
+
+    The support is where ``|working| > ZERO``. With ``unbias`` the coefficients are refitted by
+    least squares on it from the statistics; otherwise the working coefficients are scaled
+    back (``working / unit``). Off the support they are exactly zero.
+    """
+    support = np.abs(working) > ZERO
+    if unbias:
+        coef = stats.solve(support, 0.0, feature_names=feature_names)
+    else:
+        coef = working / unit
+    return np.where(support, coef, 0.0), support

@@ -6,11 +6,13 @@ import numpy as np
 
 from sparseid._params import Bool, Integer, Real
 from sparseid.optimizers._base import BaseOptimizer
-from sparseid.optimizers._compressed_problem import ridge, working_problem
+from sparseid.optimizers._compressed_problem import (
+    coefficients_on_support,
+    ridge,
+    working_problem,
+)
 
 __all__ = ["FROLS"]
-
-_ZERO = 1e-14
 
 
 # A column whose part orthogonal to the selected terms is this small, relative to its norm,
@@ -139,12 +141,9 @@ class FROLS(BaseOptimizer):
         loss = np.cumsum(err, axis=1) + penalty * np.arange(1, p + 1)[:, None]
         best = np.argmin(loss[: self.max_iter + 1], axis=0)
         chosen = history[best, np.arange(k)]
-        support = np.abs(chosen) > _ZERO
-        if self.unbias:
-            out = stats.solve(support, 0.0, feature_names=self._feature_names())
-        else:
-            out = chosen / unit
-        self.coef_ = np.where(support, out, 0.0)
+        self.coef_, _ = coefficients_on_support(
+            stats, chosen, unit, self.unbias, self._feature_names()
+        )
         self.support_ = self.coef_ != 0
         self.order_ = order
         self.err_ = err[:n_steps]

@@ -9,11 +9,9 @@ from scipy.linalg import solve_triangular
 from sparseid._params import Bool, Check, Choice, Integer, Real
 from sparseid.exceptions import ConvergenceWarning
 from sparseid.optimizers._base import BaseOptimizer
-from sparseid.optimizers._compressed_problem import working_problem
+from sparseid.optimizers._compressed_problem import coefficients_on_support, working_problem
 
 __all__ = ["SR3"]
-
-_ZERO = 1e-14
 
 
 def _check_thresholds(owner, name, value):
@@ -209,11 +207,9 @@ class SR3(BaseOptimizer):
                 ConvergenceWarning,
                 stacklevel=4,
             )
-        coef = (u / unit[:, None]).T
-        support = np.abs(u.T) > _ZERO
-        if self.unbias:
-            coef = stats.solve(support, 0.0, feature_names=self._feature_names())
-        self.coef_ = np.where(support, coef, 0.0)
+        self.coef_, _ = coefficients_on_support(
+            stats, u.T, unit, self.unbias, self._feature_names()
+        )
         self.coef_full_ = (w / unit[:, None]).T
         self.support_ = self.coef_ != 0
         self.n_iter_ = n_iter

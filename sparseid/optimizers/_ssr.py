@@ -6,11 +6,13 @@ import numpy as np
 
 from sparseid._params import Bool, Choice, Integer, Real
 from sparseid.optimizers._base import BaseOptimizer
-from sparseid.optimizers._compressed_problem import ridge, working_problem
+from sparseid.optimizers._compressed_problem import (
+    coefficients_on_support,
+    ridge,
+    working_problem,
+)
 
 __all__ = ["SSR"]
-
-_ZERO = 1e-14
 
 
 def best_step(errors, kappa):
@@ -166,12 +168,9 @@ class SSR(BaseOptimizer):
             if np.all(active.sum(axis=1) <= 1):
                 break
         chosen = history[best_step(errors, self.kappa)]
-        support = np.abs(chosen) > _ZERO
-        if self.unbias:
-            out = stats.solve(support, 0.0, feature_names=self._feature_names())
-        else:
-            out = chosen / unit
-        self.coef_ = np.where(support, out, 0.0)
+        self.coef_, _ = coefficients_on_support(
+            stats, chosen, unit, self.unbias, self._feature_names()
+        )
         self.support_ = self.coef_ != 0
         self.history_ = history
         self.err_history_ = np.array(errors)
