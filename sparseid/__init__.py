@@ -8,17 +8,59 @@ an ODE solver (a neural ODE), all with one scikit-learn-style contract.
 __version__ = "0.1.0.dev0"
 
 from . import datasets, differentiation, exceptions, libraries, optimizers, systems
+from ._pysindy import from_pysindy
+from .differentiation import (
+    FiniteDifference,
+    SavitzkyGolay,
+    SmoothingSpline,
+    Spectral,
+    TotalVariation,
+)
+from .libraries import (
+    ConcatLibrary,
+    CustomLibrary,
+    FourierLibrary,
+    IdentityLibrary,
+    PolynomialLibrary,
+    TensoredLibrary,
+)
 from .models import DynamicsModel, LinearModel, NeuralODE, SINDy, load_model
+from .optimizers import FROLS, SR3, SSR, STLSQ, BestSubset, ConstrainedSR3, LeastSquares
+
+# PySINDy's names where the concept is the same. Deliberately not aliased, because ours differ:
+# SmoothedFiniteDifference (PySINDy smooths with savgol_filter, then takes finite differences;
+# our SavitzkyGolay differentiates the local polynomial fit) and SpectralDerivative (PySINDy's
+# takes a derivative order ``d`` and keeps the Nyquist mode; our Spectral has a low-pass
+# ``cutoff`` and drops the Nyquist mode of even-length data).
 
 __all__ = [
+    "FROLS",
+    "SR3",
+    "SSR",
+    "STLSQ",
+    "BestSubset",
+    "ConcatLibrary",
+    "ConstrainedSR3",
+    "CustomLibrary",
     "DynamicsModel",
+    "FiniteDifference",
+    "FourierLibrary",
+    "IdentityLibrary",
+    "LeastSquares",
     "LinearModel",
     "NeuralODE",
+    "PolynomialLibrary",
     "SINDy",
+    "SavitzkyGolay",
+    "SmoothingSpline",
+    "Spectral",
+    "TensoredLibrary",
+    "TotalVariation",
     "__version__",
     "datasets",
     "differentiation",
     "exceptions",
+    "from_pysindy",
     "libraries",
     "load_model",
     "optimizers",

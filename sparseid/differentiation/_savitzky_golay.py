@@ -40,6 +40,11 @@ class SavitzkyGolay(BaseDifferentiation):
     times (the windows still count samples), computed for all samples at once; the two paths give
     the same result on a uniform grid.
 
+    This is not PySINDy's ``SmoothedFiniteDifference``, which smooths the data with
+    ``savgol_filter`` (window 11, degree 3 by default) and then takes centred finite differences
+    of the smoothed signal; here the derivative of each local fit is taken directly. The two
+    agree in the interior only approximately, so sparseid has no alias of that name.
+
     References
     ----------
     .. [1] A. Savitzky and M. J. E. Golay, "Smoothing and differentiation of data by simplified

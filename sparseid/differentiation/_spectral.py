@@ -32,6 +32,12 @@ class Spectral(BaseDifferentiation):
     halo : str
         ``"global"``.
 
+    Notes
+    -----
+    PySINDy's ``SpectralDerivative`` is the same transform without the low-pass cut, with a
+    derivative order ``d``, and keeping the Nyquist mode of even-length signals (its derivative
+    is not defined for real data, so here it is dropped); sparseid has no alias of that name.
+
     References
     ----------
     .. [1] L. N. Trefethen, "Spectral Methods in MATLAB", SIAM (2000), chapter 3.

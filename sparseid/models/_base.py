@@ -217,6 +217,38 @@ class DynamicsModel(
         pieces = [self._format(piece, data, k) for k, piece in enumerate(data.split(out))]
         return pieces if isinstance(X, list | tuple) and data.n_trajectories > 1 else pieces[0]
 
+    def differentiate(self, X, *, t=None):
+        """Time derivatives of ``X`` estimated by the model's differentiation method.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d), DataFrame, or list of them
+            Trajectories of the states the model was fitted on.
+        t : float, array-like of shape (n,), list of array-like, or None
+            The sampling step or the sample times, as in :meth:`fit` (by name).
+
+        Returns
+        -------
+        ndarray of shape (n, d), DataFrame, or list of them
+            One per trajectory; a DataFrame (same index) when ``X`` is one.
+        """
+        from ..differentiation import default_differentiation
+
+        check_is_fitted(self)
+        data = validate_trajectories(
+            X, t, estimator=self, reset=False, expected_names=self._given_feature_names()
+        )
+        times = data.require_time("differentiate X")
+        method = self._differentiation()
+        method = default_differentiation() if method is None else method
+        out = [np.empty_like(x) for x in data.x]
+        for k, a, b in data.pieces():
+            out[k][a:b] = method(data.x[k][a:b], times[k][a:b])
+        names = self._derivative_names()
+        if data.from_frame:
+            out = [pd.DataFrame(v, index=data.index[k], columns=names) for k, v in enumerate(out)]
+        return out if isinstance(X, list | tuple) and data.n_trajectories > 1 else out[0]
+
     def score(self, X, y=None, *, t=None, x_dot=None, u=None):
         """Coefficient of determination R² of the predictions against the targets.
 

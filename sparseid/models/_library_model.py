@@ -12,6 +12,12 @@ from ._base import DynamicsModel
 __all__ = ["LibraryModel"]
 
 
+def _is_foreign(library):
+    from .._pysindy import is_foreign_library
+
+    return is_foreign_library(library)
+
+
 def _format_number(value, precision):
     return f"{value:.{precision}f}"
 
@@ -65,7 +71,10 @@ class LibraryModel(DynamicsModel):
         # Z and Y were validated once, by fit (sparseid._data): the library and our optimizers
         # trust them. Another regressor given as the optimizer checks its input as usual.
         library = self._make_library()
-        theta = library.fit_transform(Z, check_input=False)
+        if _is_foreign(library):  # a PySINDy library without a sparseid equivalent
+            theta = np.asarray(library.fit_transform(Z), dtype=np.float64)
+        else:
+            theta = library.fit_transform(Z, check_input=False)
         optimizer = self._make_optimizer()
         y = Y if Y.shape[1] > 1 else Y[:, 0]
         if isinstance(optimizer, BaseOptimizer):
@@ -86,8 +95,13 @@ class LibraryModel(DynamicsModel):
         self.coef_ = coef
         stderr = getattr(optimizer, "coef_stderr_", None)
         self.coef_stderr_ = None if stderr is None else np.asarray(stderr).reshape(coef.shape)
-        self.feature_names_ = [str(n) for n in library.get_feature_names_out(self._input_names)]
+        self.feature_names_ = [str(n) for n in self._library_names(library)]
         self._compile_rhs()
+
+    def _library_names(self, library):
+        if _is_foreign(library):
+            return library.get_feature_names(self._input_names)
+        return library.get_feature_names_out(self._input_names)
 
     def _check_finite_terms(self, library, theta):
         """Raise a ValueError naming the first library term that is not finite, if any."""
@@ -95,7 +109,7 @@ class LibraryModel(DynamicsModel):
         bad = ~np.isfinite(theta)
         if bad.any():
             row, col = np.argwhere(bad)[0]
-            name = library.get_feature_names_out(self._input_names)[col]
+            name = self._library_names(library)[col]
             raise ValueError(
                 f"the library term {name!r} is {theta[row, col]} at row {row} "
                 f"({int(bad.sum())} non-finite value(s) in all): the data are too large for "
@@ -108,6 +122,11 @@ class LibraryModel(DynamicsModel):
         from ..libraries import compile_rhs
 
         library = self.feature_library_
+        if _is_foreign(library):
+            from .._pysindy import transform_rhs
+
+            self._compiled_rhs = transform_rhs(library, self.coef_)
+            return
         self._compiled_rhs = compile_rhs(library.terms_, self.coef_, library.n_features_in_)
 
     def __getstate__(self):
@@ -134,6 +153,7 @@ class LibraryModel(DynamicsModel):
     def _source(self, language, header):
         from ..libraries._codegen import library_source
 
+        self._check_symbolic("export its source")
         return library_source(
             self.feature_library_.terms_,
             self.coef_,
@@ -145,6 +165,15 @@ class LibraryModel(DynamicsModel):
             title=f"{type(self).__name__} model: " + ", ".join(self._lhs()),
             header=header,
         )
+
+    def _check_symbolic(self, what):
+        library = self.feature_library_
+        if _is_foreign(library):
+            raise TypeError(
+                f"this model's library is a {type(library).__name__} from outside sparseid, "
+                f"known only through its transform, so the model cannot {what}; use the "
+                "equivalent sparseid library (sparseid.libraries) for that"
+            )
 
     # inspection ----------------------------------------------------------------------------
     def _lhs(self):
@@ -196,6 +225,7 @@ class LibraryModel(DynamicsModel):
     def to_sympy(self):
         """The right-hand sides as sympy expressions in symbols named after the variables."""
         check_is_fitted(self)
+        self._check_symbolic("give sympy expressions")
         import sympy
 
         symbols = sympy.symbols(self._input_names)
@@ -222,6 +252,7 @@ class LibraryModel(DynamicsModel):
         from ._fields import float_list
         from ._persistence import optimizer_to_json
 
+        self._check_symbolic("be saved as JSON (save it with pickle)")
         library = self.feature_library_
         stderr = self.coef_stderr_
         state = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import ClassVar
 
 from sklearn.base import clone
@@ -23,11 +24,18 @@ class SINDy(LibraryModel):
     Parameters
     ----------
     feature_library : library, default=None
-        Candidate terms; None means ``PolynomialLibrary(degree=2)``.
+        Candidate terms; None means ``PolynomialLibrary(degree=2)``. A PySINDy library
+        (PolynomialLibrary, IdentityLibrary, FourierLibrary, CustomLibrary, and ``+``/``*`` of
+        them) is translated into the equivalent sparseid library. Any other library with
+        ``fit``, ``transform`` and ``get_feature_names`` (say PySINDy's GeneralizedLibrary) is
+        used through its ``transform`` and names: ``predict`` and ``simulate`` then call
+        ``transform`` at every evaluation (much slower, and no Jacobian), and ``to_sympy``,
+        ``latex``, code export and ``save`` (JSON) raise a TypeError; pickle works.
     differentiation_method : differentiator, default=None
         How to estimate dx/dt; None means :func:`sparseid.differentiation.default_differentiation`.
     optimizer : regressor, default=None
-        Any regressor with ``fit(Θ, y)`` and ``coef_`` and no intercept; None means ``STLSQ()``.
+        Any regressor with ``fit(Θ, y)`` and ``coef_`` and no intercept (PySINDy's optimizers
+        included); None means ``STLSQ()``.
     discrete_time : bool, default=False
         Learn a map x[k+1] = f(x[k]) instead of a flow; ``simulate`` then iterates it.
 
@@ -89,6 +97,22 @@ class SINDy(LibraryModel):
 
         if self.feature_library is None:
             return PolynomialLibrary(degree=2)
+        from .._pysindy import is_foreign_library, translate_library
+
+        if is_foreign_library(self.feature_library):
+            # A PySINDy library becomes the equivalent sparseid library (same terms and
+            # order), so simulation stays compiled; one without an equivalent is used through
+            # its own transform.
+            try:
+                return translate_library(self.feature_library)
+            except TypeError:
+                pass
+            try:
+                return clone(self.feature_library)
+            except (AttributeError, RuntimeError, TypeError):
+                # PySINDy's CustomLibrary does not clone (it stores library_functions as
+                # functions), so neither does a composition holding one: copy it instead.
+                return copy.deepcopy(self.feature_library)
         return clone(self.feature_library)
 
     def _make_optimizer(self):
