@@ -1,4 +1,7 @@
-"""Compare SINDy, the linear-matrix fit and the neural ODE on both data sets, as
+"""Comparing SINDy, the linear fit and the neural ODE
+==================================================
+
+Compare SINDy, the linear-matrix fit and the neural ODE on both data sets, as
 ``sparseid compare`` does, from Python.
 
 Run from any folder: ``python compare_models.py [output-folder]``. Writes ``results.csv`` and the

@@ -1,7 +1,10 @@
-"""Filippov sliding: the oscillator with dry (Coulomb) friction, x″ + x = −sign(x′).
+"""Filippov sliding with dry friction
+==================================
+
+Filippov sliding: the oscillator with dry (Coulomb) friction, x″ + x = −sign(x′).
 
 Each half turn is a rotation about x = +1 (moving left) or x = −1 (moving right), so the
-turning points lose 2 per half turn. Once a turning point lies in the band |x| <= 1 both
+turning points lose 2 per half turn. Once a turning point lies in the band ``|x| <= 1`` both
 vector fields push into the switching line v = 0: the motion slides (here: sticks) there.
 sparseid's switched integrator locates every crossing and the start of the slide.
 

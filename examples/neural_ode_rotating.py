@@ -1,4 +1,7 @@
-"""The lecture's neural-ODE experiment: learn dx/dt = f(x) with a 20-unit tanh MLP from the first
+"""A neural ODE on the rotating-linear data
+========================================
+
+The lecture's neural-ODE experiment: learn dx/dt = f(x) with a 20-unit tanh MLP from the first
 400 points of the rotating-linear trajectory, then predict the whole [0, 15] from other starts.
 
 Run from any folder: ``python neural_ode_rotating.py [output.png]``. Writes one figure (default

@@ -1,4 +1,7 @@
-"""DataFrames in, DataFrames out: a DatetimeIndex gives the time, column names name the equations.
+"""DataFrames in, DataFrames out
+=============================
+
+DataFrames in, DataFrames out: a DatetimeIndex gives the time, column names name the equations.
 
 Run from any folder: ``python pandas_input.py``. Writes nothing; ``SPARSEID_QUICK=1`` is accepted
 (this example is quick anyway).

@@ -1,4 +1,7 @@
-"""The lecture's piecewise-linear normal forms: a fixed point turning into a limit cycle (2-D)
+"""Piecewise-linear normal forms
+=============================
+
+The lecture's piecewise-linear normal forms: a fixed point turning into a limit cycle (2-D)
 and into a chaotic attractor (3-D) as μ passes through zero.
 
 dx/dt = A1 x + μ b where cᵀx < 0 and A2 x + μ b where cᵀx >= 0. The trajectories go through

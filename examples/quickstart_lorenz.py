@@ -1,4 +1,7 @@
-"""Quickstart: learn the Lorenz equations from the shipped data with SINDy.
+"""Quickstart: the Lorenz equations
+================================
+
+Quickstart: learn the Lorenz equations from the shipped data with SINDy.
 
 Run from any folder: ``python quickstart_lorenz.py``. Writes nothing. With ``SPARSEID_QUICK=1`` in
 the environment it uses a shorter stretch of data.

@@ -1,4 +1,7 @@
-"""The lecture's table: fit dx/dt = B x on the first 100, 400 and 2000 points of the
+"""The lecture's table: dx/dt = B x
+================================
+
+The lecture's table: fit dx/dt = B x on the first 100, 400 and 2000 points of the
 rotating-linear data, with our numbers beside the lecture's.
 
 Run from any folder: ``python rotating_linear_table.py``. Writes nothing; ``SPARSEID_QUICK=1`` is

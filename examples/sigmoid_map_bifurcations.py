@@ -1,4 +1,7 @@
-"""The lecture's sigmoid map: omega-limit sets against b as the step is smoothed.
+"""The sigmoid map's bifurcations
+==============================
+
+The lecture's sigmoid map: omega-limit sets against b as the step is smoothed.
 
 x[n+1] = 0.8 x[n] − (1 + tanh(c x[n]))/2 + b for c = 1, 5, 10, 50, 1000, and the
 discontinuous map x[n+1] = 0.8 x[n] − H(x[n]) + b. For c = 1 the map is a contraction with one
