@@ -39,6 +39,24 @@ def lorenz_states(lorenz_samples):
 
 
 @pytest.fixture(scope="session")
+def noisy_library(lorenz_states):
+    """``noisy_library(degree=3, n=4000, noise=2.0) -> (theta, y)``, made once per arguments.
+
+    A polynomial library of Lorenz states and the exact derivatives plus Gaussian noise (seed 42).
+    """
+    import numpy as np
+    from sklearn.preprocessing import PolynomialFeatures
+
+    @functools.cache
+    def make(degree=3, n=4000, noise=2.0):
+        x, y = lorenz_states(n)
+        rng = np.random.default_rng(42)
+        return PolynomialFeatures(degree).fit_transform(x), y + noise * rng.normal(size=y.shape)
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def optimizer_contract(lorenz_states, tmp_path_factory):
     """``optimizer_contract(optimizer)``: what every optimizer on the statistics must do.
 

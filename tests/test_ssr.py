@@ -1,27 +1,14 @@
 """Tests of SSR: PySINDy equivalence, the path and its choice, the model contract, errors."""
 
-import functools
 import warnings
 
 import numpy as np
 import pysindy
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.preprocessing import PolynomialFeatures
 
 from sparseid.optimizers import SSR
 from sparseid.optimizers._ssr import best_step
-
-
-@pytest.fixture(scope="module")
-def noisy_library(lorenz_states):
-    @functools.cache
-    def make(degree=3, n=4000, noise=2.0):
-        x, y = lorenz_states(n)
-        rng = np.random.default_rng(42)
-        return PolynomialFeatures(degree).fit_transform(x), y + noise * rng.normal(size=y.shape)
-
-    return make
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,5 @@
 """Tests of STLSQ: PySINDy equivalence, streaming, support recovery, errors and warnings."""
 
-import functools
 import warnings
 
 import numpy as np
@@ -14,19 +13,6 @@ from sklearn.preprocessing import PolynomialFeatures
 
 from sparseid.exceptions import ConvergenceWarning, IllConditionedWarning
 from sparseid.optimizers import STLSQ, SufficientStatistics
-
-
-@pytest.fixture(scope="module")
-def noisy_library(lorenz_states):
-    """``noisy_library(degree=3, n=4000, noise=2.0) -> (theta, y)``, made once per arguments."""
-
-    @functools.cache
-    def make(degree=3, n=4000, noise=2.0):
-        x, y = lorenz_states(n)
-        rng = np.random.default_rng(42)
-        return PolynomialFeatures(degree).fit_transform(x), y + noise * rng.normal(size=y.shape)
-
-    return make
 
 
 def pysindy_coef(theta, y, **params):
