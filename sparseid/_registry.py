@@ -80,8 +80,17 @@ def entries():
             lib.IdentityLibrary,
             lib.ConcatLibrary,
             lib.TensoredLibrary,
+            lib.HingeLibrary,
+            lib.SwitchedLibrary,
         ),
-        ("term", "libraries"): (lib.PowerTerm, lib.FourierTerm, lib.FunctionTerm, lib.ProductTerm),
+        ("term", "libraries"): (
+            lib.PowerTerm,
+            lib.FourierTerm,
+            lib.FunctionTerm,
+            lib.ProductTerm,
+            lib.StepTerm,
+            lib.HingeTerm,
+        ),
     }
     return tuple(
         Entry(kind, f"sparseid.{package}.{cls.__name__}", cls)

@@ -25,8 +25,10 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 #: What each example writes into the current folder (relative paths of the files).
 WRITES = {
+    "bifurcation_from_data.py": {"bifurcation_from_data.png"},
     "compare_models.py": None,  # a folder of results; checked separately below
     "filippov_sliding.py": {"filippov_sliding.png"},
+    "identify_piecewise_linear.py": {"identify_piecewise_linear.png"},
     "neural_ode_rotating.py": {"neural_ode_rotating.png"},
     "pandas_input.py": set(),
     "piecewise_linear_flows.py": {"piecewise_linear_flows.png"},

@@ -77,8 +77,15 @@ def as_vector_field(obj, *, where, kind=None, jacobian=None):
         is_map = bool(obj._is_map)
         if is_map:
             return VectorField(lambda x: rhs(x), jac, True, dim, name)
+        # A model whose terms switch (steps, hinges) is piecewise smooth.
+        switched = bool(getattr(obj, "switching_surfaces_", None))
         return VectorField(
-            lambda t, x: rhs(x), None if jac is None else (lambda t, x: jac(x)), False, dim, name
+            lambda t, x: rhs(x),
+            None if jac is None else (lambda t, x: jac(x)),
+            False,
+            dim,
+            name,
+            switched,
         )
     if hasattr(obj, "rhs") and callable(obj.rhs):
         jac = getattr(obj, "jacobian", None)

@@ -9,10 +9,13 @@ from ._compile import CompiledRHS, compile_rhs
 from ._compose import ConcatLibrary, TensoredLibrary
 from ._custom import CustomLibrary
 from ._fourier import FourierLibrary
+from ._hinge import HingeLibrary
 from ._identity import IdentityLibrary
+from ._nonsmooth_terms import HingeTerm, StepTerm, switching_surfaces, terms_on_side
 from ._polynomial import PolynomialLibrary
 from ._products import multiply_terms
 from ._serialize import library_from_dict
+from ._switched import SwitchedLibrary
 from ._term_json import term_from_dict
 from ._terms import FourierTerm, FunctionTerm, PowerTerm, ProductTerm, Term
 
@@ -24,14 +27,20 @@ __all__ = [
     "FourierLibrary",
     "FourierTerm",
     "FunctionTerm",
+    "HingeLibrary",
+    "HingeTerm",
     "IdentityLibrary",
     "PolynomialLibrary",
     "PowerTerm",
     "ProductTerm",
+    "StepTerm",
+    "SwitchedLibrary",
     "TensoredLibrary",
     "Term",
     "compile_rhs",
     "library_from_dict",
     "multiply_terms",
+    "switching_surfaces",
     "term_from_dict",
+    "terms_on_side",
 ]

@@ -109,7 +109,11 @@ def library_source(
                 f"{language} source; build the library from numpy functions (np.sin, np.exp, "
                 "...) or evaluate the model in Python (vector_field, predict)"
             )
-        exprs[k] = expr
+        # Steps as Piecewise, which every printer knows; off its surface a step's derivative
+        # is 0 (the Jacobian of each region), not the DiracDelta sympy would give.
+        exprs[k] = expr.replace(
+            sympy.Heaviside, lambda a, h0=1: sympy.Piecewise((1, a >= 0), (0, True))
+        )
     rows, jac = [], []
     for i in range(coef.shape[0]):
         ks = [k for k in exprs if coef[i, k] != 0.0]

@@ -73,6 +73,8 @@ def library_to_dict(library, where="library"):
             for i, lib in enumerate(library.libraries)
         ]
         return {"class": path, "params": {"libraries": parts}}
+    if hasattr(library, "_json_params"):  # structured parameters (surfaces, nested base)
+        return {"class": path, "params": library._json_params(where, library_to_dict)}
     params = library.get_params(deep=False)
     return {"class": path, "params": {k: _scalar(v, f"{where}.{k}") for k, v in params.items()}}
 
@@ -123,6 +125,11 @@ def build_library(d, where, depth=0):
                 for i, p in enumerate(parts)
             ]
         )
+    elif hasattr(entry.cls, "_params_from_json"):
+        kwargs = entry.cls._params_from_json(
+            params, f"{where}.params", lambda d, field: build_library(d, field, depth + 1)
+        )
+        library = entry.cls(**kwargs)
     else:
         for key, value in params.items():
             if not (value is None or isinstance(value, bool | int | str)) and not (
@@ -156,6 +163,8 @@ def count_terms(library, n_features):
         )
     if isinstance(library, IdentityLibrary):
         return n
+    if hasattr(library, "_count_terms"):
+        return library._count_terms(n, count_terms)
     counts = [count_terms(lib, n) for lib in library.libraries]
     if isinstance(library, ConcatLibrary):
         return sum(counts)

@@ -41,6 +41,7 @@ from ..exceptions import SimulationError
 from ._export import ExportMixin
 from ._model_data import ModelDataMixin
 from ._model_state import FittedStateMixin
+from ._parameters import ConstantInputs, constant_inputs, parameter_vector, parameters_as_inputs
 from ._persistence import save_model
 from ._simulate import (
     Box,
@@ -97,7 +98,7 @@ class DynamicsModel(
 
     # ---------------------------------------------------------------------------------------
     # fitting
-    def fit(self, X, y=None, *, t=None, x_dot=None, u=None, feature_names=None):
+    def fit(self, X, y=None, *, t=None, x_dot=None, u=None, feature_names=None, parameters=None):
         """Learn the dynamics from trajectories, or regress given targets on the states.
 
         Parameters
@@ -130,11 +131,21 @@ class DynamicsModel(
             Variable names for array input. ``predict``, ``score`` and ``simulate`` then check
             a DataFrame's columns (or a Series' or dict's keys, for ``x0``) against them, as for
             a model fitted on a DataFrame: a DataFrame must have these columns in this order.
+        parameters : array-like of shape (n_trajectories,) or (n_trajectories, m), or dict
+            Constant parameters of each trajectory (such as a bifurcation parameter μ): the
+            same as control inputs ``u`` held constant along each trajectory, so the library
+            holds terms in the parameters and the states. A dict maps names to one value per
+            trajectory (``{"mu": [-1, 1]}``); its names become ``control_names_``. Then pass
+            ``parameters=`` to ``simulate`` (or ``u=`` to ``vector_field``).
 
         Returns
         -------
         self
         """
+        if parameters is not None:
+            if u is not None:
+                raise ValueError("fit: pass either u or parameters, not both")
+            u = parameters_as_inputs(parameters, X)
         return self._fit(X, y, t=t, x_dot=x_dot, u=u, feature_names=feature_names)
 
     def _fit(
@@ -307,7 +318,7 @@ class DynamicsModel(
 
     # ---------------------------------------------------------------------------------------
     # simulation
-    def simulate(self, x0, t, u=None, **solver):
+    def simulate(self, x0, t, u=None, *, parameters=None, **solver):
         """Simulate the learned dynamics from ``x0``.
 
         Parameters
@@ -326,9 +337,18 @@ class DynamicsModel(
             Control inputs: a function of time (in seconds, counted from the first time of
             ``t`` when it holds datetimes), or values on the time grid ``t`` (linearly
             interpolated between them).
+        parameters : array-like of shape (m,) or dict, optional
+            Constant control inputs (bifurcation parameters) for the whole run, as given to
+            ``fit(..., parameters=...)``: the same as ``u`` held constant. A dict is matched
+            to the inputs by name.
         **solver
             ``method`` (default ``"LSODA"``, or any ``scipy.integrate.solve_ivp`` method),
-            ``rtol`` and ``atol`` (default 1e-12), and further solver options.
+            ``rtol`` and ``atol`` (default 1e-12), and further solver options. A model whose
+            active terms switch (steps, hinges) is integrated by
+            :class:`sparseid.switched.SwitchedSystem` (default method ``"DOP853"``), which
+            locates every crossing of its ``switching_surfaces_`` and slides where both sides
+            push into a surface; ``switched=False`` integrates the field as one smooth
+            right-hand side instead.
 
         Returns
         -------
@@ -351,6 +371,10 @@ class DynamicsModel(
             )
         x0 = initial_state(x0, self.variable_names_)
         m = self.n_control_features_
+        if parameters is not None:
+            if u is not None:
+                raise ValueError("simulate: pass either u or parameters, not both")
+            u = ConstantInputs(parameter_vector(parameters, self.control_names_))
         if (u is None) != (m == 0):
             raise ValueError(
                 f"this model was fitted with control inputs {self.control_names_}: pass u="
@@ -368,14 +392,21 @@ class DynamicsModel(
         else:
             times = output_times(t)
             index = output_index(t, times)
+            control = constant = None
             if m:
                 control = control_function(u, times, m)
+                constant = constant_inputs(u, m)
                 f = lambda s, x: rhs(np.concatenate([x, control(s)]))  # noqa: E731
                 jac = jacobian and (lambda s, x: jacobian(np.concatenate([x, control(s)]))[:, :d])
             else:
                 f = lambda s, x: rhs(x)  # noqa: E731
                 jac = jacobian and (lambda s, x: jacobian(x))
-            run = lambda: integrate(f, x0, times, jacobian=jac, box=box, **solver)  # noqa: E731
+            # A model whose terms switch goes through the switched-system integrator.
+            run = self._switched_run(
+                x0, times, constant, None if constant is not None else control, box, solver
+            )
+            solver.pop("switched", None)
+            run = run or (lambda: integrate(f, x0, times, jacobian=jac, box=box, **solver))
         try:
             states = run()
         except SimulationError as err:
@@ -404,6 +435,10 @@ class DynamicsModel(
         save_model(self, path, overwrite=overwrite)
 
     # hooks -------------------------------------------------------------------------------
+    def _switched_run(self, x0, times, inputs, control, box, solver):
+        """A run through a switched-system integrator, or None for a smooth field (hook)."""
+        return None
+
     def _fit_targets(self, Z, Y):  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -71,6 +71,12 @@ class LibraryModel(DynamicsModel):
         # Z and Y were validated once, by fit (sparseid._data): the library and our optimizers
         # trust them. Another regressor given as the optimizer checks its input as usual.
         library = self._make_library()
+        self.surface_search_ = None
+        if not _is_foreign(library):
+            from ._surface_search import find_offsets, has_unknown_offsets
+
+            if has_unknown_offsets(library):  # switching surfaces to find from the data
+                library, self.surface_search_ = find_offsets(library, Z, Y, self._make_optimizer())
         if _is_foreign(library):  # a PySINDy library without a sparseid equivalent
             theta = np.asarray(library.fit_transform(Z), dtype=np.float64)
         else:
@@ -126,14 +132,82 @@ class LibraryModel(DynamicsModel):
             from .._pysindy import transform_rhs
 
             self._compiled_rhs = transform_rhs(library, self.coef_)
+            self.switching_surfaces_ = []
             return
         self._compiled_rhs = compile_rhs(library.terms_, self.coef_, library.n_features_in_)
+        self._set_switching()
+
+    def _set_switching(self):
+        """Record the switching surfaces of the active terms and prepare their regions."""
+        from ._switched_simulate import SwitchedField, active_surfaces
+
+        library = self.feature_library_
+        surfaces = active_surfaces(library.terms_, self.coef_)
+        self.switching_surfaces_ = [(np.array(n), o) for n, o in surfaces]
+        self._switched_field = (
+            SwitchedField(library.terms_, self.coef_, self.n_features_in_, surfaces)
+            if surfaces and not self._is_map
+            else None
+        )
+
+    def switched_system(self, parameters=None):
+        """The learned field as a :class:`~sparseid.switched.SwitchedSystem` of the states.
+
+        For a model whose active terms switch (see ``switching_surfaces_``): each region's
+        field is compiled on first use. ``simulate`` integrates it, and
+        :func:`sparseid.dynamics.pseudo_equilibria` finds its sliding equilibria.
+
+        Parameters
+        ----------
+        parameters : array-like of shape (m,) or dict, optional
+            The control inputs, held constant (required when the model has any).
+
+        Returns
+        -------
+        SwitchedSystem
+
+        Raises
+        ------
+        ValueError
+            When no active term switches.
+        """
+        from ._parameters import parameter_vector
+
+        check_is_fitted(self)
+        field = getattr(self, "_switched_field", None)
+        if field is None:
+            raise ValueError(
+                "switched_system: no active term of this model switches (no step or hinge "
+                "term has a nonzero coefficient), so it has no switching surfaces"
+            )
+        if self.n_control_features_ and parameters is None:
+            raise ValueError(
+                f"switched_system: the model has control inputs {self.control_names_}: pass "
+                "their constant values as parameters="
+            )
+        inputs = None
+        if self.n_control_features_:
+            inputs = parameter_vector(parameters, self.control_names_)
+        return field.system(inputs)
+
+    def _switched_run(self, x0, times, inputs, control, box, solver):
+        """A run of the switched integrator when the active terms switch, else None."""
+        from ._switched_simulate import simulate_switched
+
+        field = getattr(self, "_switched_field", None)
+        if field is None or solver.get("switched", True) is False:
+            return None
+        options = {k: v for k, v in solver.items() if k != "switched"}
+        return lambda: simulate_switched(
+            field, x0, times, inputs=inputs, control=control, box=box, **options
+        )
 
     def __getstate__(self):
         # Generated functions cannot be pickled; __setstate__ generates them again.
         # (object.__getstate__ returns the live __dict__: copy before removing anything.)
         state = dict(super().__getstate__())
         state.pop("_compiled_rhs", None)
+        state.pop("_switched_field", None)
         return state
 
     def __setstate__(self, state):
@@ -265,6 +339,10 @@ class LibraryModel(DynamicsModel):
         }
         if hasattr(self, "optimizer_"):
             state["optimizer"] = optimizer_to_json(self.optimizer_)
+        if getattr(self, "surface_search_", None):
+            state["surface_search"] = [
+                {**found, "bracket": list(found["bracket"])} for found in self.surface_search_
+            ]
         return state
 
     def _state_from_json(self, state):
@@ -288,4 +366,9 @@ class LibraryModel(DynamicsModel):
             fields = state.child("optimizer")
             optimizer = optimizer_from_json(self._make_optimizer(), fields, self.coef_, stderr)
             self.optimizer_ = optimizer
+        self.surface_search_ = None
+        if "surface_search" in state:
+            from ._surface_search import search_from_json
+
+            self.surface_search_ = search_from_json(state, "surface_search")
         self._compile_rhs()

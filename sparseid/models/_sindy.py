@@ -49,6 +49,14 @@ class SINDy(LibraryModel):
         The fitted library and optimizer.
     feature_names_ : list of str
         Names of the library terms.
+    switching_surfaces_ : list of (ndarray, float)
+        The surfaces ``normal · z = offset`` (z: the states, then the control inputs) on which
+        the terms with a nonzero coefficient switch (steps and hinges of `SwitchedLibrary`
+        and `HingeLibrary`); empty for a smooth model. ``simulate`` integrates a model that
+        has any through :class:`sparseid.switched.SwitchedSystem`.
+    surface_search_ : list of dict or None
+        When the library had unknown offsets (None), what the search found for each: its
+        ``offset``, the ``bracket`` of the samples either side and the ``residual``.
     variable_names_, control_names_, target_names_ : list of str
         Names of the state variables, control inputs and targets.
     n_features_in_ : int
