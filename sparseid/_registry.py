@@ -82,6 +82,7 @@ def entries():
             lib.TensoredLibrary,
             lib.HingeLibrary,
             lib.SwitchedLibrary,
+            lib.ParametricLibrary,
         ),
         ("term", "libraries"): (
             lib.PowerTerm,
@@ -90,6 +91,7 @@ def entries():
             lib.ProductTerm,
             lib.StepTerm,
             lib.HingeTerm,
+            lib.ParametricTerm,
         ),
     }
     return tuple(

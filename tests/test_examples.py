@@ -29,6 +29,8 @@ WRITES = {
     "compare_models.py": None,  # a folder of results; checked separately below
     "filippov_sliding.py": {"filippov_sliding.png"},
     "identify_piecewise_linear.py": {"identify_piecewise_linear.png"},
+    "identify_sigmoid_map.py": {"identify_sigmoid_map.png"},
+    "neural_ode_activations.py": {"neural_ode_activations.png"},
     "neural_ode_rotating.py": {"neural_ode_rotating.png"},
     "pandas_input.py": set(),
     "piecewise_linear_flows.py": {"piecewise_linear_flows.png"},

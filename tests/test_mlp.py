@@ -15,6 +15,8 @@ def _network(activation, sizes=(3, 7, 5, 2), seed=0):
     # nonzero biases so that every parameter matters in the checks below
     for _, _, b in mlp.slices:
         theta[b] = rng.normal(scale=0.3, size=b.stop - b.start)
+    for s in mlp.slope_slices:  # PReLU slopes of both signs
+        theta[s] = rng.uniform(-0.5, 0.8, size=s.stop - s.start)
     return mlp, theta
 
 
@@ -44,16 +46,28 @@ def test_unpack_returns_views():
 def test_forward_matches_explicit_formula(activation):
     mlp, theta = _network(activation)
     z = np.random.default_rng(1).normal(size=(6, 3))
-    (W1, b1), (W2, b2), (W3, b3) = mlp.unpack(theta)
-    act = {
-        "tanh": np.tanh,
-        "relu": lambda u: np.maximum(u, 0),
-        "softplus": lambda u: np.log1p(np.exp(u)),
-    }[activation]
-    expected = act(act(z @ W1.T + b1) @ W2.T + b2) @ W3.T + b3
+    layers = mlp.unpack(theta)
+    (W1, b1), (W2, b2), (W3, b3) = layers
+    # the lecture's table, written independently of sparseid.ode._activations
+    table = {
+        "identity": lambda u, a: u,
+        "logistic": lambda u, a: 1.0 / (1.0 + np.exp(-u)),
+        "tanh": lambda u, a: np.tanh(u),
+        "arctan": lambda u, a: np.arctan(u),
+        "relu": lambda u, a: np.maximum(u, 0),
+        "leaky_relu": lambda u, a: np.where(u > 0, u, 0.01 * u),
+        "prelu": lambda u, a: np.where(u > 0, u, a * u),
+        "elu": lambda u, a: np.where(u > 0, u, np.exp(u) - 1.0),
+        "softplus": lambda u, a: np.log1p(np.exp(u)),
+    }
+    assert set(table) == set(ACTIVATIONS)
+    act = table[activation]
+    a1, a2 = layers.slopes if activation == "prelu" else (None, None)
+    expected = act(act(z @ W1.T + b1, a1) @ W2.T + b2, a2) @ W3.T + b3
     out, cache = mlp.forward(mlp.unpack(theta), z)
     np.testing.assert_allclose(out, expected, rtol=1e-13, atol=1e-13)
-    assert len(cache) == 3
+    # the outputs of the hidden layers, and a PReLU's pre-activations
+    assert len(cache) == (5 if activation == "prelu" else 3)
     buffer = np.empty((6, 2))
     field = mlp.bind(theta)
     out2, _ = field(z, out=buffer)

@@ -17,6 +17,7 @@ from sparseid.libraries import (  # noqa: E402
     CustomLibrary,
     FourierLibrary,
     IdentityLibrary,
+    ParametricLibrary,
     PolynomialLibrary,
 )
 
@@ -32,6 +33,7 @@ ESTIMATORS += [
     IdentityLibrary(),
     CustomLibrary([_np.sin, _np.tanh, _pairwise_product]),
     PolynomialLibrary(degree=1) * FourierLibrary() + IdentityLibrary(),
+    ParametricLibrary("tanh", rate=2.0, offset=-0.5),
 ]
 # Every library passes every check: no expected failures.
 

@@ -12,6 +12,7 @@ from ._fourier import FourierLibrary
 from ._hinge import HingeLibrary
 from ._identity import IdentityLibrary
 from ._nonsmooth_terms import HingeTerm, StepTerm, switching_surfaces, terms_on_side
+from ._parametric import PARAMETRIC_FUNCTIONS, ParametricLibrary, ParametricTerm
 from ._polynomial import PolynomialLibrary
 from ._products import multiply_terms
 from ._serialize import library_from_dict
@@ -20,6 +21,7 @@ from ._term_json import term_from_dict
 from ._terms import FourierTerm, FunctionTerm, PowerTerm, ProductTerm, Term
 
 __all__ = [
+    "PARAMETRIC_FUNCTIONS",
     "BaseLibrary",
     "CompiledRHS",
     "ConcatLibrary",
@@ -30,6 +32,8 @@ __all__ = [
     "HingeLibrary",
     "HingeTerm",
     "IdentityLibrary",
+    "ParametricLibrary",
+    "ParametricTerm",
     "PolynomialLibrary",
     "PowerTerm",
     "ProductTerm",

@@ -152,6 +152,8 @@ def count_terms(library, n_features):
     be lower. Stops counting past :data:`MAX_TERMS`.
     """
     n = n_features
+    if hasattr(library, "_count_terms"):  # a library that counts its own terms
+        return library._count_terms(n, count_terms)
     if isinstance(library, PolynomialLibrary):
         degree, start = int(library.degree), 0 if library.include_bias else 1
         if library.interaction_only:
@@ -163,8 +165,6 @@ def count_terms(library, n_features):
         )
     if isinstance(library, IdentityLibrary):
         return n
-    if hasattr(library, "_count_terms"):
-        return library._count_terms(n, count_terms)
     counts = [count_terms(lib, n) for lib in library.libraries]
     if isinstance(library, ConcatLibrary):
         return sum(counts)

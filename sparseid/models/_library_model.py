@@ -71,17 +71,20 @@ class LibraryModel(DynamicsModel):
         # Z and Y were validated once, by fit (sparseid._data): the library and our optimizers
         # trust them. Another regressor given as the optimizer checks its input as usual.
         library = self._make_library()
+        optimizer = self._make_optimizer()
         self.surface_search_ = None
-        if not _is_foreign(library):
+        if _is_foreign(library):  # a PySINDy library without a sparseid equivalent
+            self.nonlinear_parameters_ = {}
+            theta = np.asarray(library.fit_transform(Z), dtype=np.float64)
+        else:
+            from ..libraries._varpro import fit_inner_parameters
             from ._surface_search import find_offsets, has_unknown_offsets
 
             if has_unknown_offsets(library):  # switching surfaces to find from the data
-                library, self.surface_search_ = find_offsets(library, Z, Y, self._make_optimizer())
-        if _is_foreign(library):  # a PySINDy library without a sparseid equivalent
-            theta = np.asarray(library.fit_transform(Z), dtype=np.float64)
-        else:
+                library, self.surface_search_ = find_offsets(library, Z, Y, optimizer)
+            # Unknown inner constants of terms (tanh(c x)) by variable projection.
+            library, self.nonlinear_parameters_ = fit_inner_parameters(library, Z, Y, optimizer)
             theta = library.fit_transform(Z, check_input=False)
-        optimizer = self._make_optimizer()
         y = Y if Y.shape[1] > 1 else Y[:, 0]
         if isinstance(optimizer, BaseOptimizer):
             try:
@@ -343,6 +346,8 @@ class LibraryModel(DynamicsModel):
             state["surface_search"] = [
                 {**found, "bracket": list(found["bracket"])} for found in self.surface_search_
             ]
+        if getattr(self, "nonlinear_parameters_", None):
+            state["nonlinear_parameters"] = dict(self.nonlinear_parameters_)
         return state
 
     def _state_from_json(self, state):
@@ -371,4 +376,21 @@ class LibraryModel(DynamicsModel):
             from ._surface_search import search_from_json
 
             self.surface_search_ = search_from_json(state, "surface_search")
+        self.nonlinear_parameters_ = _read_nonlinear_parameters(state, library)
         self._compile_rhs()
+
+
+def _read_nonlinear_parameters(state, library):
+    """The learned inner constants saved with the model; each must be the library's value."""
+    if "nonlinear_parameters" not in state:
+        return {}
+    fields = state.child("nonlinear_parameters")
+    params = library.get_params(deep=True)
+    found = {}
+    for key in list(fields):
+        value = fields.real(key)
+        if not isinstance(key, str) or params.get(key) != value:
+            raise fields.error(key, f"is not the value of that library parameter ({value!r})")
+        found[key] = value
+    fields.finish()
+    return found

@@ -11,6 +11,68 @@ import numpy as np
 
 __all__ = ["mlp_source"]
 
+# Per activation and language: the activation and its derivative as expressions in the
+# pre-activation ``v`` and, for the PReLU, the neuron's slope ``a`` (numpy code acts on
+# vectors, Julia's and C's on one number).
+_LEAKY = "0.01"
+_SOURCE = {
+    "python": {
+        "identity": ("v", "numpy.ones_like(v)"),
+        "logistic": ("0.5 + 0.5 * numpy.tanh(0.5 * v)", "0.25 * (1.0 - numpy.tanh(0.5 * v) ** 2)"),
+        "tanh": ("numpy.tanh(v)", "1.0 - numpy.tanh(v) ** 2"),
+        "arctan": ("numpy.arctan(v)", "1.0 / (1.0 + v * v)"),
+        "relu": ("numpy.maximum(v, 0.0)", "(v > 0.0) * 1.0"),
+        "leaky_relu": (
+            f"numpy.where(v > 0.0, v, {_LEAKY} * v)",
+            f"numpy.where(v > 0.0, 1.0, {_LEAKY})",
+        ),
+        "prelu": ("numpy.where(v > 0.0, v, a * v)", "numpy.where(v > 0.0, 1.0, a)"),
+        "elu": (
+            "numpy.where(v > 0.0, v, numpy.expm1(numpy.minimum(v, 0.0)))",
+            "numpy.where(v > 0.0, 1.0, numpy.exp(numpy.minimum(v, 0.0)))",
+        ),
+        "softplus": ("numpy.logaddexp(0.0, v)", "0.5 + 0.5 * numpy.tanh(0.5 * v)"),
+    },
+    "julia": {
+        "identity": ("v", "1.0"),
+        "logistic": ("0.5 + 0.5 * tanh(0.5 * v)", "0.25 * (1 - tanh(0.5 * v)^2)"),
+        "tanh": ("tanh(v)", "1 - tanh(v)^2"),
+        "arctan": ("atan(v)", "1 / (1 + v^2)"),
+        "relu": ("max(v, 0.0)", "v > 0 ? 1.0 : 0.0"),
+        "leaky_relu": (f"v > 0 ? v : {_LEAKY} * v", f"v > 0 ? 1.0 : {_LEAKY}"),
+        "prelu": ("v > 0 ? v : a * v", "v > 0 ? 1.0 : a"),
+        "elu": ("v > 0 ? v : expm1(v)", "v > 0 ? 1.0 : exp(v)"),
+        "softplus": ("max(v, 0.0) + log1p(exp(-abs(v)))", "0.5 + 0.5 * tanh(0.5 * v)"),
+    },
+    "c": {
+        "identity": ("v", "1.0"),
+        "logistic": (
+            "0.5 + 0.5 * tanh(0.5 * v)",
+            "0.25 * (1.0 - tanh(0.5 * v) * tanh(0.5 * v))",
+        ),
+        "tanh": ("tanh(v)", "1.0 - tanh(v) * tanh(v)"),
+        "arctan": ("atan(v)", "1.0 / (1.0 + v * v)"),
+        "relu": ("fmax(v, 0.0)", "(v > 0.0 ? 1.0 : 0.0)"),
+        "leaky_relu": (f"(v > 0.0 ? v : {_LEAKY} * v)", f"(v > 0.0 ? 1.0 : {_LEAKY})"),
+        "prelu": ("(v > 0.0 ? v : a * v)", "(v > 0.0 ? 1.0 : a)"),
+        "elu": ("(v > 0.0 ? v : expm1(v))", "(v > 0.0 ? 1.0 : exp(v))"),
+        "softplus": ("fmax(v, 0.0) + log1p(exp(-fabs(v)))", "0.5 + 0.5 * tanh(0.5 * v)"),
+    },
+}
+
+
+def _slopes(layers, activation):
+    """The PReLU slopes of each hidden layer (``layers.slopes``); zeros for the others."""
+    widths = [np.shape(W)[0] for W, _ in layers[:-1]]
+    if activation != "prelu":
+        return [np.zeros(w) for w in widths]
+    slopes = list(getattr(layers, "slopes", ()))
+    if len(slopes) != len(widths):
+        raise ValueError(
+            "mlp_source: the 'prelu' activation needs the slopes of every hidden layer"
+        )
+    return [np.asarray(a, dtype=np.float64) for a in slopes]
+
 
 def _floats(values):
     return ", ".join(repr(float(v)) for v in np.ravel(values))
@@ -22,8 +84,10 @@ def mlp_source(layers, activation, mean, scale, offset, out_scale, *, language, 
     Parameters
     ----------
     layers : list of (W, b)
-        Weights ``W`` of shape (n_out, n_in) and biases.
-    activation : {"tanh", "relu", "softplus"}
+        Weights ``W`` of shape (n_out, n_in) and biases; for ``prelu`` a
+        :class:`sparseid.ode._mlp.Layers` whose ``slopes`` are the learned slopes.
+    activation : str
+        One of ``sparseid.ode.ACTIVATIONS``.
     mean, scale, offset, out_scale : ndarray
         The affine maps around the network.
     language : {"python", "c", "julia"}
@@ -52,15 +116,12 @@ def mlp_source(layers, activation, mean, scale, offset, out_scale, *, language, 
     legend = [f"{mark} {line.replace(chr(10), ' ')}" for line in legend]
     make = {"python": _python, "c": _c, "julia": _julia}[language]
     arrays = [np.asarray(a, dtype=np.float64) for a in (mean, scale, offset, out_scale)]
-    return "\n".join([*legend, *make(layers, activation, *arrays)]) + "\n"
+    act = _SOURCE[language][activation]
+    slopes = _slopes(layers, activation)
+    return "\n".join([*legend, *make(layers, act, slopes, *arrays)]) + "\n"
 
 
-def _python(layers, activation, mean, scale, offset, out_scale):
-    act = {
-        "tanh": ("numpy.tanh(v)", "1.0 - h * h"),
-        "relu": ("numpy.maximum(v, 0.0)", "(h > 0.0) * 1.0"),
-        "softplus": ("numpy.logaddexp(0.0, v)", "-numpy.expm1(-h)"),
-    }[activation]
+def _python(layers, act, slopes, mean, scale, offset, out_scale):
     lines = ["import numpy", ""]
     for name, value in (("MEAN", mean), ("SCALE", scale), ("OFFSET", offset)):
         lines.append(f"{name} = numpy.array([{_floats(value)}])")
@@ -68,21 +129,23 @@ def _python(layers, activation, mean, scale, offset, out_scale):
     lines.append("LAYERS = [")
     for W, b in layers:
         lines.append(f"    (numpy.array({np.asarray(W).tolist()!r}), numpy.array([{_floats(b)}])),")
+    lines += ["]", "SLOPES = ["]
+    lines += [f"    numpy.array([{_floats(a)}])," for a in slopes]
     lines += ["]", "", ""]
     lines += [
-        "def _activation(v):",
+        "def _activation(v, a):",
         f"    return {act[0]}",
         "",
         "",
-        "def _slope(h):",
+        "def _slope(v, a):",
         f"    return {act[1]}",
         "",
         "",
         "def rhs(t, x, u=None):",
         '    """dx/dt at time t and state x (d,)."""',
         "    h = (numpy.asarray(x, dtype=float) - MEAN) * (1.0 / SCALE)",
-        "    for W, b in LAYERS[:-1]:",
-        "        h = _activation(W @ h + b)",
+        "    for (W, b), a in zip(LAYERS[:-1], SLOPES):",
+        "        h = _activation(W @ h + b, a)",
         "    W, b = LAYERS[-1]",
         "    return OFFSET + OUT_SCALE * (W @ h + b)",
         "",
@@ -91,21 +154,16 @@ def _python(layers, activation, mean, scale, offset, out_scale):
         '    """d(dx/dt)/dx at time t and state x (d,): shape (d, d)."""',
         "    h = (numpy.asarray(x, dtype=float) - MEAN) * (1.0 / SCALE)",
         "    J = numpy.diag(1.0 / SCALE)",
-        "    for W, b in LAYERS[:-1]:",
-        "        h = _activation(W @ h + b)",
-        "        J = (_slope(h)[:, None] * W) @ J",
+        "    for (W, b), a in zip(LAYERS[:-1], SLOPES):",
+        "        v = W @ h + b",
+        "        h = _activation(v, a)",
+        "        J = (_slope(v, a)[:, None] * W) @ J",
         "    return OUT_SCALE[:, None] * (LAYERS[-1][0] @ J)",
     ]
     return lines
 
 
-def _julia(layers, activation, mean, scale, offset, out_scale):
-    act = {
-        "tanh": ("tanh(v)", "1 - h^2"),
-        "relu": ("max(v, 0.0)", "h > 0 ? 1.0 : 0.0"),
-        "softplus": ("max(v, 0.0) + log1p(exp(-abs(v)))", "-expm1(-h)"),
-    }[activation]
-
+def _julia(layers, act, slopes, mean, scale, offset, out_scale):
     def matrix(W):
         return "[" + "; ".join(" ".join(repr(float(v)) for v in row) for row in W) + "]"
 
@@ -113,12 +171,14 @@ def _julia(layers, activation, mean, scale, offset, out_scale):
     lines += [f"const OFFSET = [{_floats(offset)}]", f"const OUT_SCALE = [{_floats(out_scale)}]"]
     lines.append("const LAYERS = [")
     lines += [f"    ({matrix(np.atleast_2d(W))}, [{_floats(b)}])," for W, b in layers]
-    lines += ["]", "", f"activation(v) = {act[0]}", f"slope(h) = {act[1]}", ""]
+    lines += ["]", "const SLOPES = ["]
+    lines += [f"    [{_floats(a)}]," for a in slopes]
+    lines += ["]", "", f"activation(v, a) = {act[0]}", f"slope(v, a) = {act[1]}", ""]
     lines += [
         "function rhs!(dx, x, p, t)",
         "    h = (x .- MEAN) ./ SCALE",
-        "    for (W, b) in LAYERS[1:end-1]",
-        "        h = activation.(W * h .+ b)",
+        "    for ((W, b), a) in zip(LAYERS[1:end-1], SLOPES)",
+        "        h = activation.(W * h .+ b, a)",
         "    end",
         "    W, b = LAYERS[end]",
         "    dx .= OFFSET .+ OUT_SCALE .* (W * h .+ b)",
@@ -131,9 +191,10 @@ def _julia(layers, activation, mean, scale, offset, out_scale):
         "    for i in eachindex(x)",
         "        M[i, i] = 1 / SCALE[i]",
         "    end",
-        "    for (W, b) in LAYERS[1:end-1]",
-        "        h = activation.(W * h .+ b)",
-        "        M = (slope.(h) .* W) * M",
+        "    for ((W, b), a) in zip(LAYERS[1:end-1], SLOPES)",
+        "        v = W * h .+ b",
+        "        h = activation.(v, a)",
+        "        M = (slope.(v, a) .* W) * M",
         "    end",
         "    J .= OUT_SCALE .* (LAYERS[end][1] * M)",
         "    return nothing",
@@ -142,12 +203,7 @@ def _julia(layers, activation, mean, scale, offset, out_scale):
     return lines
 
 
-def _c(layers, activation, mean, scale, offset, out_scale):
-    act = {
-        "tanh": ("tanh(v)", "1.0 - h * h"),
-        "relu": ("fmax(v, 0.0)", "(h > 0.0 ? 1.0 : 0.0)"),
-        "softplus": ("fmax(v, 0.0) + log1p(exp(-fabs(v)))", "-expm1(-h)"),
-    }[activation]
+def _c(layers, act, slopes, mean, scale, offset, out_scale):
     d = len(mean)
     widths = [d] + [np.asarray(W).shape[0] for W, _ in layers]
     width = max(widths)
@@ -159,10 +215,12 @@ def _c(layers, activation, mean, scale, offset, out_scale):
     for i, (W, b) in enumerate(layers):
         lines.append(f"static const double W{i}[{np.size(W)}] = {{{_floats(W)}}};")
         lines.append(f"static const double B{i}[{np.size(b)}] = {{{_floats(b)}}};")
+    for i, a in enumerate(slopes):
+        lines.append(f"static const double A{i}[{np.size(a)}] = {{{_floats(a)}}};")
     lines += [
         "",
-        f"static double activation(double v) {{ return {act[0]}; }}",
-        f"static double slope(double h) {{ return {act[1]}; }}",
+        f"static double activation(double v, double a) {{ (void)a; return {act[0]}; }}",
+        f"static double slope(double v, double a) {{ (void)a; return {act[1]}; }}",
         "",
         "/* out = W h + b for a layer of n_out x n_in weights */",
         "static void affine(const double *W, const double *b, int n_out, int n_in,",
@@ -189,14 +247,14 @@ def _c(layers, activation, mean, scale, offset, out_scale):
         n_out, n_in = widths[i + 1], widths[i]
         lines += [
             f"    affine(W{i}, B{i}, {n_out}, {n_in}, h, v);",
-            f"    for (int i = 0; i < {n_out}; i++) h[i] = activation(v[i]);",
+            f"    for (int i = 0; i < {n_out}; i++) h[i] = activation(v[i], A{i}[i]);",
             "    if (jac) {",
             f"        for (int i = 0; i < {n_out}; i++)",
             "            for (int j = 0; j < RHS_N_STATES; j++) {",
             "                double s = 0.0;",
             f"                for (int k = 0; k < {n_in}; k++)",
             f"                    s += W{i}[i * {n_in} + k] * J[k * RHS_N_STATES + j];",
-            "                K[i * RHS_N_STATES + j] = slope(h[i]) * s;",
+            f"                K[i * RHS_N_STATES + j] = slope(v[i], A{i}[i]) * s;",
             "            }",
             f"        memcpy(J, K, sizeof(double) * {n_out} * RHS_N_STATES);",
             "    }",

@@ -11,7 +11,6 @@ from typing import ClassVar
 
 from .._params import Bool, Check, Choice, Integer, Real, Seed, check_params
 from ..ode import (
-    ACTIVATIONS,
     GRADIENTS,
     LOSSES,
     LR_SCHEDULES,
@@ -19,6 +18,8 @@ from ..ode import (
     activate,
     single_state_functions,
 )
+from ..ode._activations import check_activation
+from ..ode._mlp import Layers
 from ._base import DynamicsModel
 from ._neural_ode_training import NeuralODETrainingMixin
 
@@ -62,8 +63,11 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     ----------
     hidden_layer_sizes : tuple of int, default=(20,)
         Widths of the hidden layers.
-    activation : {"tanh", "relu", "softplus"}, default="tanh"
-        Activation of every hidden layer (the output layer is linear).
+    activation : str, default="tanh"
+        Activation of every hidden layer (the output layer is linear): "identity",
+        "logistic", "tanh", "arctan", "relu", "leaky_relu" (slope 0.01), "prelu" (parametric
+        ReLU: one slope per neuron, learned with the weights), "elu" or "softplus". A binary
+        step is refused, having no gradient; "logistic" is its smoothing.
     solver : {"dopri5", "bosh3", "rk4", "euler"}, default="dopri5"
         A name from ``sparseid.ode.SOLVERS``: the adaptive Dormand–Prince 5(4) or
         Bogacki–Shampine 3(2) with dense output, or a fixed-step method on the sample grid
@@ -120,6 +124,8 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         Weight matrices, ``coefs_[l]`` of shape ``(n_out, n_in)``.
     intercepts_ : list of ndarray
         Bias vectors.
+    activation_slopes_ : list of ndarray
+        The learned slopes of each hidden layer for ``activation="prelu"``; empty otherwise.
     input_mean_, input_scale_, output_offset_, output_scale_ : ndarray
         The affine maps around the network (zeros and ones without ``scale_inputs``).
     loss_curve_ : list of float
@@ -177,7 +183,7 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     _parameter_type_error = ValueError
     _parameter_rules: ClassVar = {
         "hidden_layer_sizes": Check(_check_layer_sizes, "a tuple of positive integers, or an int"),
-        "activation": Choice(ACTIVATIONS),
+        "activation": Check(check_activation, "the name of an activation (not a step)"),
         "solver": Choice(SOLVERS),
         "gradient": Choice(GRADIENTS),
         "segment_length": Integer(minimum=1),
@@ -290,13 +296,16 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     # ---------------------------------------------------------------------------------------
     # evaluation
     def _network(self):
-        return [(W, b) for W, b in zip(self.coefs_, self.intercepts_)]
+        layers = Layers((W, b) for W, b in zip(self.coefs_, self.intercepts_))
+        layers.slopes = list(getattr(self, "activation_slopes_", []))
+        return layers
 
     def _predict_array(self, Z):
         h = (Z - self.input_mean_) / self.input_scale_
         layers = self._network()
-        for W, b in layers[:-1]:
-            h = activate(h @ W.T + b, self.activation)
+        slopes = layers.slopes or [None] * (len(layers) - 1)
+        for (W, b), a in zip(layers[:-1], slopes):
+            h = activate(h @ W.T + b, self.activation, a)
         W, b = layers[-1]
         return self.output_offset_ + self.output_scale_ * (h @ W.T + b)
 
@@ -348,6 +357,8 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         }
         if hasattr(self, "best_validation_loss_"):
             state["best_validation_loss"] = float(self.best_validation_loss_)
+        if getattr(self, "activation_slopes_", None):
+            state["activation_slopes"] = [float_list(a) for a in self.activation_slopes_]
         return state
 
     def _state_from_json(self, state):
@@ -358,6 +369,14 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         layers = range(len(widths) - 1)
         self.coefs_ = state.arrays("coefs", [(widths[i + 1], widths[i]) for i in layers])
         self.intercepts_ = state.arrays("intercepts", [(widths[i + 1],) for i in layers])
+        prelu = self.activation == "prelu"
+        if prelu or "activation_slopes" in state:
+            if not prelu or "activation_slopes" not in state:
+                raise state.error("activation_slopes", "are saved exactly with activation='prelu'")
+            hidden = [(w,) for w in widths[1:-1]]
+            self.activation_slopes_ = state.arrays("activation_slopes", hidden)
+        else:
+            self.activation_slopes_ = []
         sizes = {"input_mean": 0, "input_scale": 0, "output_offset": -1, "output_scale": -1}
         for key, end in sizes.items():
             setattr(self, key + "_", state.array(key, (widths[end],)))

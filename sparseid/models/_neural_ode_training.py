@@ -202,3 +202,4 @@ class NeuralODETrainingMixin:
         params = self._mlp.unpack(theta.copy())
         self.coefs_ = [W for W, _ in params]
         self.intercepts_ = [b for _, b in params]
+        self.activation_slopes_ = list(params.slopes)  # the learned PReLU slopes, if any

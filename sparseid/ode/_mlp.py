@@ -2,40 +2,38 @@
 
 The network is the vector field of a neural ODE, evaluated thousands of times per training
 iteration on a batch of a few hundred states, so the code keeps the number of numpy calls per
-evaluation small: the forward pass stores only the hidden activations (every supported
-activation's derivative is a function of its output), and the parameter gradient of many
-evaluations is formed by one matrix product per layer over the stacked evaluations.
+evaluation small: the forward pass stores only the hidden activations (the derivative of
+every activation but the parametric ReLU is a function of its output), and the parameter
+gradient of many evaluations is formed by one matrix product per layer over the stacked
+evaluations. The activations themselves are :mod:`sparseid.ode._activations`.
 """
 
 import itertools
 
 import numpy as np
 
+from ._activations import (
+    ACTIVATIONS,
+    PRELU_INITIAL_SLOPE,
+    activate,
+    check_activation,
+    derivative,
+    derivative_from_output,
+)
+
 __all__ = ["ACTIVATIONS", "MLP", "single_state_functions"]
 
 _CHUNK = 8
 
-ACTIVATIONS = ("tanh", "relu", "softplus")
 
+class Layers(list):
+    """The ``[(W_1, b_1), …]`` of :meth:`MLP.unpack`, with the learned ``slopes`` of a PReLU.
 
-def activate(u, name):
-    """Apply the activation in place to the pre-activation ``u`` and return it."""
-    if name == "tanh":
-        return np.tanh(u, out=u)
-    if name == "relu":
-        return np.maximum(u, 0.0, out=u)
-    # softplus(u) = log(1 + e^u), written to avoid overflow for large u
-    return np.logaddexp(0.0, u, out=u)
+    ``slopes`` holds one vector per hidden layer (one slope per neuron) for the ``prelu``
+    activation and is empty otherwise.
+    """
 
-
-def derivative_from_output(h, name):
-    """σ'(u) as a function of h = σ(u), so the pre-activations need not be stored."""
-    if name == "tanh":
-        return 1.0 - h * h
-    if name == "relu":
-        return (h > 0.0).astype(h.dtype)
-    # softplus' = logistic(u) = 1 - exp(-softplus(u))
-    return -np.expm1(-h)
+    slopes = ()
 
 
 class MLP:
@@ -49,8 +47,12 @@ class MLP:
     ----------
     layer_sizes : sequence of int
         Sizes from input to output, e.g. ``(2, 20, 2)``.
-    activation : {"tanh", "relu", "softplus"}, default="tanh"
-        Activation of every hidden layer; the output layer is linear.
+    activation : str, default="tanh"
+        Activation of every hidden layer, one of ``ACTIVATIONS``: "identity", "logistic",
+        "tanh", "arctan", "relu", "leaky_relu" (slope 0.01), "prelu" (one learned slope per
+        neuron, a trainable parameter), "elu" or "softplus" (see
+        :mod:`sparseid.ode._activations`). The output layer is linear. A binary step is
+        refused: it has no gradient.
 
     Attributes
     ----------
@@ -58,6 +60,9 @@ class MLP:
         Length of the flat parameter vector.
     slices : list of tuple
         For each layer, ``(weight_slice, weight_shape, bias_slice)`` into ``theta``.
+    slope_slices : list of slice
+        For ``prelu``, the slopes of each hidden layer in ``theta`` (after every weight and
+        bias); empty otherwise.
 
     Examples
     --------
@@ -85,8 +90,7 @@ class MLP:
         sizes = tuple(int(s) for s in layer_sizes)
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"MLP: layer_sizes={layer_sizes!r} needs ≥ 2 positive sizes.")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"MLP: activation={activation!r} must be one of {ACTIVATIONS}.")
+        check_activation("MLP", "activation", activation)
         self.layer_sizes = sizes
         self.activation = activation
         self.slices = []
@@ -97,10 +101,15 @@ class MLP:
             b = slice(offset, offset + n_out)
             offset += n_out
             self.slices.append((w, (n_out, n_in), b))
+        self.slope_slices = []
+        if activation == "prelu":
+            for width in sizes[1:-1]:
+                self.slope_slices.append(slice(offset, offset + width))
+                offset += width
         self.n_params = offset
 
     def init_params(self, rng):
-        """Glorot-uniform weights and zero biases, as a new flat vector.
+        """Glorot-uniform weights and zero biases (PReLU slopes 0.25), as a new flat vector.
 
         Parameters
         ----------
@@ -119,11 +128,27 @@ class MLP:
         for w, (n_out, n_in), _ in self.slices:
             limit = np.sqrt(6.0 / (n_in + n_out))
             theta[w] = rng.uniform(-limit, limit, size=n_out * n_in)
+        for s in self.slope_slices:
+            theta[s] = PRELU_INITIAL_SLOPE
         return theta
 
     def unpack(self, theta):
-        """Views ``[(W_1, b_1), …]`` of the flat vector (writes go through to ``theta``)."""
-        return [(theta[w].reshape(shape), theta[b]) for w, shape, b in self.slices]
+        """Views ``[(W_1, b_1), …]`` of the flat vector (writes go through to ``theta``).
+
+        The list is a :class:`Layers`, whose ``slopes`` are views of a PReLU's slopes.
+        """
+        layers = Layers((theta[w].reshape(shape), theta[b]) for w, shape, b in self.slices)
+        layers.slopes = [theta[s] for s in self.slope_slices]
+        return layers
+
+    def _slopes(self, params):
+        slopes = getattr(params, "slopes", ())
+        if self.activation == "prelu" and len(slopes) != len(self.slope_slices):
+            raise ValueError(
+                "MLP: the 'prelu' activation needs the slopes of every hidden layer: pass the "
+                "parameters as returned by unpack"
+            )
+        return slopes
 
     def _transposed(self, params):
         # contiguous copies of Wᵀ: a product with a transposed view is about 1.5× slower
@@ -145,19 +170,30 @@ class MLP:
         Returns
         -------
         out : ndarray of shape (n, n_out)
-        cache : tuple
-            ``(z, h_1, …, h_{L-1})``: what :meth:`vjp` needs.
+        cache : list
+            ``(z, h_1, …, h_{L-1})``: what :meth:`vjp` needs; for ``prelu`` followed by
+            the pre-activations ``u_1, …, u_{L-1}``.
         """
         if transposed is None:
             transposed = self._transposed(params)
         cache = [z]
         h = z
         name = self.activation
-        for (_, b), WT in zip(params[:-1], transposed[:-1]):
-            u = h @ WT
-            u += b
-            h = activate(u, name)
-            cache.append(h)
+        if name == "prelu":
+            pre = []
+            for (_, b), WT, a in zip(params[:-1], transposed[:-1], self._slopes(params)):
+                u = h @ WT
+                u += b
+                pre.append(u.copy())
+                h = activate(u, name, a)
+                cache.append(h)
+            cache += pre
+        else:
+            for (_, b), WT in zip(params[:-1], transposed[:-1]):
+                u = h @ WT
+                u += b
+                h = activate(u, name)
+                cache.append(h)
         if out is None:
             out = h @ transposed[-1]
         else:
@@ -182,16 +218,25 @@ class MLP:
         v_z : ndarray of shape (n, n_in) or None
         deltas : list of ndarray
             ``deltas[l]`` has shape ``(n, n_out_l)``: the gradient with respect to the
-            pre-activation of layer ``l``. :meth:`param_grad` turns these into ∂/∂θ.
+            pre-activation of layer ``l``; for ``prelu`` followed by, per hidden layer, the
+            per-row gradient with respect to its slopes. :meth:`param_grad` turns these into
+            ∂/∂θ.
         """
         n_layers = len(params)
         deltas = [None] * n_layers
         delta = v
         deltas[-1] = delta
         name = self.activation
+        slopes = self._slopes(params) if name == "prelu" else ()
+        slope_grads = [None] * len(slopes)
         for layer in range(n_layers - 1, 0, -1):
             g = delta @ params[layer][0]
-            if name == "tanh":
+            if name == "prelu":
+                # h = u (u > 0) or a u: ∂h/∂a = min(u, 0) and ∂h/∂u = 1 or a
+                u = cache[n_layers + layer - 1]
+                slope_grads[layer - 1] = g * np.minimum(u, 0.0)
+                g = g * derivative(u, None, name, slopes[layer - 1])
+            elif name == "tanh":
                 # g *= 1 - h², without temporaries beyond one buffer
                 h = cache[layer]
                 slope = np.multiply(h, h)
@@ -202,7 +247,7 @@ class MLP:
             delta = g
             deltas[layer - 1] = delta
         v_z = delta @ params[0][0] if need_input else None
-        return v_z, deltas
+        return v_z, deltas + slope_grads
 
     def param_grad(self, caches, deltas, out=None):
         """Σ over evaluations of vᵀ ∂f/∂θ, as a flat vector.
@@ -237,6 +282,10 @@ class MLP:
                 grad[w] += (delta.T @ inputs).ravel()
                 # a product with a ones vector is several times faster than sum(axis=0)
                 grad[b] += np.ones(len(delta)) @ delta
+            n_layers = len(self.slices)
+            for layer, s in enumerate(self.slope_slices):
+                for d in chunk_d:
+                    grad[s] += np.ones(len(d[n_layers + layer])) @ d[n_layers + layer]
         return grad
 
     def param_grad_into(self, cache, deltas, out):
@@ -244,6 +293,10 @@ class MLP:
         for layer, (w, shape, b) in enumerate(self.slices):
             np.matmul(deltas[layer].T, cache[layer], out=out[w].reshape(shape))
             np.matmul(np.ones(len(deltas[layer])), deltas[layer], out=out[b])
+        n_layers = len(self.slices)
+        for layer, s in enumerate(self.slope_slices):
+            slope_grad = deltas[n_layers + layer]
+            np.matmul(np.ones(len(slope_grad)), slope_grad, out=out[s])
         return out
 
     def bind(self, theta):
@@ -282,7 +335,9 @@ class BoundMLP:
         return self.mlp.param_grad_into(cache, deltas, out)
 
 
-def single_state_functions(layers, activation, input_mean, input_scale, output_offset, scale):
+def single_state_functions(
+    layers, activation, input_mean, input_scale, output_offset, scale, slopes=None
+):
     """Lean ``f(x)`` and Jacobian ``∂f/∂x`` of a network on one state, for ODE integrators.
 
     f(x) = offset + scale ⊙ net((x - mean) / input_scale).
@@ -292,6 +347,9 @@ def single_state_functions(layers, activation, input_mean, input_scale, output_o
     layers : list of (W, b)
     activation : str
     input_mean, input_scale, output_offset, scale : ndarray
+    slopes : list of ndarray, optional
+        The learned slopes of each hidden layer (``prelu`` only); by default those of
+        ``layers.slopes`` when it is a :class:`Layers`.
 
     Returns
     -------
@@ -310,23 +368,36 @@ def single_state_functions(layers, activation, input_mean, input_scale, output_o
     >>> rhs(np.array([1.0, -1.0])).tolist(), jac(np.array([1.0, -1.0])).tolist()
     ([3.0, 1.0], [[2.0, 0.0], [0.0, 0.0]])
     """
+    check_activation("single_state_functions", "activation", activation)
+    if slopes is None:
+        slopes = getattr(layers, "slopes", ())
     layers = [(np.ascontiguousarray(W), np.array(b)) for W, b in layers]
     mean, inv = np.array(input_mean), 1.0 / np.asarray(input_scale)
     offset, scale = np.array(output_offset), np.array(scale)
     hidden, (WL, bL) = layers[:-1], layers[-1]
+    if activation == "prelu":
+        if len(slopes) != len(hidden):
+            raise ValueError(
+                "single_state_functions: the 'prelu' activation needs one slope vector per "
+                f"hidden layer ({len(hidden)}), got {len(slopes)}"
+            )
+        slopes = [np.array(a, dtype=np.float64) for a in slopes]
+    else:
+        slopes = [None] * len(hidden)
 
     def rhs(x):
         h = (x - mean) * inv
-        for W, b in hidden:
-            h = activate(W @ h + b, activation)
+        for (W, b), a in zip(hidden, slopes):
+            h = activate(W @ h + b, activation, a)
         return offset + scale * (WL @ h + bL)
 
     def jacobian(x):
         h = (x - mean) * inv
         J = np.diag(inv)
-        for W, b in hidden:
-            h = activate(W @ h + b, activation)
-            J = (derivative_from_output(h, activation)[:, None] * W) @ J
+        for (W, b), a in zip(hidden, slopes):
+            u = W @ h + b
+            h = activate(u.copy(), activation, a)
+            J = (derivative(u, h, activation, a)[:, None] * W) @ J
         return scale[:, None] * (WL @ J)
 
     return rhs, jacobian
