@@ -21,6 +21,7 @@ MODULES = [
     "sparseid.switched",
     "sparseid.dynamics",
     "sparseid.datasets",
+    "sparseid.io",
     "sparseid.plotting",
     "sparseid.exceptions",
 ]

@@ -7,7 +7,7 @@ an ODE solver (a neural ODE), all with one scikit-learn-style contract.
 
 __version__ = "0.1.0.dev0"
 
-from . import datasets, differentiation, exceptions, libraries, optimizers, systems
+from . import datasets, differentiation, exceptions, io, libraries, optimizers, systems
 from ._pysindy import from_pysindy
 from .differentiation import (
     FiniteDifference,
@@ -61,6 +61,7 @@ __all__ = [
     "differentiation",
     "exceptions",
     "from_pysindy",
+    "io",
     "libraries",
     "load_model",
     "optimizers",

@@ -27,7 +27,7 @@ from ._time import (
     to_seconds,
     validate_time,
 )
-from ._trajectories import Trajectories, _where
+from ._trajectories import StepTimes, Trajectories, _where
 
 __all__ = [
     "GAP_FACTOR",
@@ -247,7 +247,8 @@ def validate_trajectories(
         cols = columns0 if columns0 is not None else _default_names(values.shape[1], feature_names)
         _check_finite(values, label, [str(c) for c in cols])
         xs.append(values)
-        ts.append(None if tk is None else validate_time(tk, n, label=_where("t", k, len(items))))
+        label = _where("t", k, len(items))
+        ts.append(None if tk is None else validate_time(tk, n, label=label, keep_step=True))
     if estimator is not None:
         # scikit-learn's own helper records n_features_in_/feature_names_in_ and produces the
         # messages its estimator checks expect when predict sees the wrong number of features.
@@ -268,6 +269,10 @@ def validate_trajectories(
         if columns0 is not None
         else _default_names(xs[0].shape[1], feature_names)
     )
+    if all(have_time) and all(isinstance(tk, float) for tk in ts):
+        # A scalar step: the times of each trajectory are made when asked for, so that
+        # validated data hold no O(n) array besides the states (a streamed fit never asks).
+        ts = StepTimes(ts[0], [len(x) for x in xs])
     data = Trajectories(
         x=xs,
         t=ts if all(have_time) else None,

@@ -8,13 +8,39 @@ names, the original DataFrame index, and the contiguous pieces between gaps in t
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._time import _TIME_HINT, GAP_FACTOR, find_gaps
 
-__all__ = ["Trajectories"]
+__all__ = ["StepTimes", "Trajectories"]
+
+
+class StepTimes(Sequence):
+    """The times ``step * arange(n_k)`` of each trajectory, made when one is asked for.
+
+    What :attr:`Trajectories.t` holds when ``t`` was a scalar step: a sequence like a list of
+    arrays, without keeping an array of ``n`` times per trajectory in memory.
+
+    Examples
+    --------
+    >>> StepTimes(0.5, [3, 2])[0]
+    array([0. , 0.5, 1. ])
+    """
+
+    def __init__(self, step, lengths):
+        self.step = float(step)
+        self.lengths = list(lengths)
+
+    def __len__(self):
+        return len(self.lengths)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        return self.step * np.arange(self.lengths[k], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -25,9 +51,10 @@ class Trajectories:
     ----------
     x : list of ndarray of shape (n_i, n_features)
         The states of each trajectory.
-    t : list of ndarray of shape (n_i,) or None
-        The strictly increasing sample times of each trajectory, or None when neither ``t`` nor
-        a time index was given.
+    t : list of ndarray of shape (n_i,), StepTimes, or None
+        The strictly increasing sample times of each trajectory (a :class:`StepTimes`, which
+        makes them when asked for, when ``t`` was a scalar step), or None when neither ``t``
+        nor a time index was given.
     names : list of str
         The variable names (DataFrame columns, or ``x0, x1, ...``).
     index : list of pandas.Index or None

@@ -30,6 +30,7 @@ PUBLIC_MODULES = [
     "sparseid.switched",
     "sparseid.dynamics",
     "sparseid.datasets",
+    "sparseid.io",
     "sparseid.plotting",
     "sparseid.exceptions",
 ]

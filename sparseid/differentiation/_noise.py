@@ -147,6 +147,20 @@ def check_noise(x, t, method, *, threshold=0.1, x_dot=None):
     # The method validates x and t first, so bad input gets the method's own error message.
     x_dot = method(x2d, t) if x_dot is None else np.asarray(x_dot, dtype=np.float64)
     x_dot = x_dot[:, np.newaxis] if x_dot.ndim == 1 else x_dot
+    mean_square = np.einsum("ij,ij->j", x_dot, x_dot) / len(x_dot)
+    return noise_ratio(x2d, t, method, mean_square, threshold)
+
+
+def noise_ratio(x2d, t, method, mean_square, threshold=0.1):
+    """:func:`check_noise` given the mean square of the derivative per column, not the derivative.
+
+    What a streamed fit calls: it never holds a trajectory's whole derivative, only the running
+    sum of its squares. ``x2d`` has shape (n_samples, n_features); returns the ratio (or None)
+    and warns as :func:`check_noise` does.
+    """
+    halo = method.halo
+    if not isinstance(halo, numbers.Integral):
+        return None
     grid = _time_grid(t, x2d.shape[0], "check_noise")
     if grid.n < _DIFFERENCE_ORDER + 2:
         return None
@@ -162,7 +176,6 @@ def check_noise(x, t, method, *, threshold=0.1, x_dot=None):
     impulse[2 * halo] = 1.0
     response = method(impulse, step)[halo : 3 * halo + 1]
     noise = sigma * np.linalg.norm(response)
-    mean_square = np.einsum("ij,ij->j", x_dot, x_dot) / len(x_dot)
     signal_power = np.maximum(mean_square - noise**2, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(noise > 0, noise / np.sqrt(signal_power), 0.0)
@@ -175,6 +188,6 @@ def check_noise(x, t, method, *, threshold=0.1, x_dot=None):
             "SavitzkyGolay, "
             "SmoothingSpline or TotalVariation",
             NoiseWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return ratio

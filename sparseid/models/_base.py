@@ -108,7 +108,9 @@ class DynamicsModel(
             the times when ``t`` is not given, if it holds floats (seconds) or is a
             ``DatetimeIndex``/``TimedeltaIndex`` (seconds from the first row). An integer
             index counts rows and is never taken as time (pass ``t=X.index.to_numpy(float)``
-            if it holds seconds).
+            if it holds seconds). ``SINDy`` and ``LinearModel`` also take a Dask array or
+            DataFrame (or a list of them), fitted block by block where the blocks live (see
+            the guide, "More data than memory").
         y : array-like of shape (n,) or (n, k), or list of them, optional
             Targets to regress on the model's features, usually the known derivatives. When
             None, the targets are the time derivatives of ``X`` (or the next states, for maps).
@@ -152,6 +154,19 @@ class DynamicsModel(
         self, X, y=None, *, t=None, x_dot=None, u=None, feature_names=None, validation_data=None
     ):
         """:meth:`fit`, passing held-out ``validation_data`` down to ``_fit_trajectories``."""
+        from ._dask import is_dask_collection
+
+        if is_dask_collection(X):
+            if not hasattr(self, "_fit_dask"):
+                raise TypeError(
+                    f"{type(self).__name__} cannot fit Dask collections; compute them first "
+                    "(X.compute()), or use SINDy or LinearModel, which fit them block by block"
+                )
+            if x_dot is not None and y is not None:
+                raise ValueError("pass the targets either as y or as x_dot, not both")
+            # (not _resolve_targets: looking at a Dask y would compute it on the client)
+            target = y if x_dot is None else x_dot
+            return self._fit_dask(X, target, t=t, u=u, feature_names=feature_names)
         y = self._resolve_targets(X, y, x_dot)
         data = validate_trajectories(
             X,

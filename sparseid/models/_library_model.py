@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ..optimizers import BaseOptimizer
 from ._base import DynamicsModel
+from ._partial_fit import PartialFitMixin, reset_partial_fit
+from ._streaming import accumulate, row_blocks
+from ._streaming import theta_blocks as theta_stream
 
 __all__ = ["LibraryModel"]
 
@@ -16,6 +21,26 @@ def _is_foreign(library):
     from .._pysindy import is_foreign_library
 
     return is_foreign_library(library)
+
+
+def finite_term_error(theta, names, offset=0):
+    """The ValueError naming the first non-finite term of a library block (rows from offset)."""
+    theta = np.asarray(theta)
+    bad = ~np.isfinite(theta)
+    row, col = np.argwhere(bad)[0]
+    return ValueError(
+        f"the library term {names[col]!r} is {theta[row, col]} at row {row + offset} "
+        f"({int(bad.sum())} non-finite value(s) in that block of rows): the data are too large "
+        "for it in float64; rescale the data or use a smaller library"
+    )
+
+
+def _has_unknowns(library, Z):
+    """Whether the library has a switching offset or an inner constant left unknown (None)."""
+    from ..libraries._varpro import free_parameters
+    from ._surface_search import has_unknown_offsets
+
+    return has_unknown_offsets(library) or bool(free_parameters(library, Z[:0]))
 
 
 def _format_number(value, precision):
@@ -42,7 +67,7 @@ def format_equation(coefs, names, precision=3):
     return " ".join(parts) if parts else _format_number(0.0, precision)
 
 
-class LibraryModel(DynamicsModel):
+class LibraryModel(PartialFitMixin, DynamicsModel):
     """Shared core: Θ(states, inputs) → targets through an optimizer; compiled for speed.
 
     Subclasses provide ``_make_library()`` and ``_make_optimizer()`` (unfitted estimators).
@@ -67,34 +92,68 @@ class LibraryModel(DynamicsModel):
     def _input_names(self):
         return self.variable_names_ + self.control_names_
 
+    # fitting: one block loop (see _streaming) --------------------------------------------
+    def _fit_trajectories(self, data, inputs, validation_data=None):
+        self._fit_blocks(self._trajectory_blocks(data, inputs), len(self.target_names_))
+
     def _fit_targets(self, Z, Y):
         # Z and Y were validated once, by fit (sparseid._data): the library and our optimizers
         # trust them. Another regressor given as the optimizer checks its input as usual.
+        self._fit_blocks(row_blocks(Z, Y), Y.shape[1])
+
+    def _fit_blocks(self, blocks, n_targets):
+        """Fit library and optimizer from blocks (Z, Y): statistics, or the whole Θ if needed.
+
+        Our optimizers get :class:`~sparseid.optimizers.SufficientStatistics` folded block by
+        block, so Θ is never whole; any other regressor gets the whole Θ and targets.
+        """
+        reset_partial_fit(self)
+        blocks = iter(blocks)
+        first = next(blocks, None)
+        if first is None:
+            raise ValueError(
+                "the data give no regression pairs (every contiguous piece has a single row)"
+            )
         library = self._make_library()
+        foreign = _is_foreign(library)
         optimizer = self._make_optimizer()
         self.surface_search_ = None
-        if _is_foreign(library):  # a PySINDy library without a sparseid equivalent
-            self.nonlinear_parameters_ = {}
-            theta = np.asarray(library.fit_transform(Z), dtype=np.float64)
-        else:
-            from ..libraries._varpro import fit_inner_parameters
-            from ._surface_search import find_offsets, has_unknown_offsets
-
-            if has_unknown_offsets(library):  # switching surfaces to find from the data
-                library, self.surface_search_ = find_offsets(library, Z, Y, optimizer)
-            # Unknown inner constants of terms (tanh(c x)) by variable projection.
-            library, self.nonlinear_parameters_ = fit_inner_parameters(library, Z, Y, optimizer)
-            theta = library.fit_transform(Z, check_input=False)
-        y = Y if Y.shape[1] > 1 else Y[:, 0]
+        self.nonlinear_parameters_ = {}
+        if not foreign and _has_unknowns(library, first[0]):
+            # Unknown switching offsets or inner constants are searched on the data whole
+            # (the states and targets, never the whole library): gather the blocks.
+            Z, Y = (np.concatenate(part) for part in zip(first, *blocks, strict=False))
+            library = self._find_unknowns(library, Z, Y, optimizer)
+            blocks = row_blocks(Z, Y)
+            first = next(blocks)
+        library.fit(first[0][:1])
+        stream = theta_stream(library, itertools.chain([first], blocks), foreign=foreign)
         if isinstance(optimizer, BaseOptimizer):
-            try:
-                optimizer.fit(theta, y, check_input=False)
-            except ValueError:
-                self._check_finite_terms(library, theta)  # name the term that overflowed
-                raise
+            stats = accumulate(
+                stream, lambda theta, row: self._check_finite_terms(library, theta, row)
+            )
+            optimizer._fit_model_statistics(stats, y_1d=n_targets == 1)
         else:
-            optimizer.fit(theta, y)
-        coef = np.asarray(optimizer.coef_, dtype=np.float64).reshape(Y.shape[1], -1)
+            parts = list(stream)
+            theta = np.concatenate([p[0] for p in parts])
+            y = np.concatenate([p[1] for p in parts])
+            del parts
+            optimizer.fit(theta, y if n_targets > 1 else y[:, 0])
+        self._set_fitted(library, optimizer, n_targets)
+
+    def _find_unknowns(self, library, Z, Y, optimizer):
+        """The library with its unknown switching offsets and inner constants found."""
+        from ..libraries._varpro import fit_inner_parameters
+        from ._surface_search import find_offsets, has_unknown_offsets
+
+        if has_unknown_offsets(library):  # switching surfaces to find from the data
+            library, self.surface_search_ = find_offsets(library, Z, Y, optimizer)
+        # Unknown inner constants of terms (tanh(c x)) by variable projection.
+        library, self.nonlinear_parameters_ = fit_inner_parameters(library, Z, Y, optimizer)
+        return library
+
+    def _set_fitted(self, library, optimizer, n_targets):
+        coef = np.asarray(optimizer.coef_, dtype=np.float64).reshape(n_targets, -1)
         if not np.all(np.isfinite(coef)):
             raise ValueError(
                 f"the optimizer {type(optimizer).__name__} returned non-finite coefficients"
@@ -112,18 +171,18 @@ class LibraryModel(DynamicsModel):
             return library.get_feature_names(self._input_names)
         return library.get_feature_names_out(self._input_names)
 
-    def _check_finite_terms(self, library, theta):
-        """Raise a ValueError naming the first library term that is not finite, if any."""
-        theta = np.asarray(theta)
-        bad = ~np.isfinite(theta)
-        if bad.any():
-            row, col = np.argwhere(bad)[0]
-            name = self._library_names(library)[col]
-            raise ValueError(
-                f"the library term {name!r} is {theta[row, col]} at row {row} "
-                f"({int(bad.sum())} non-finite value(s) in all): the data are too large for "
-                "it in float64; rescale the data or use a smaller library"
-            ) from None
+    def _check_finite_terms(self, library, theta, offset=0):
+        """Raise a ValueError naming the first library term that is not finite, if any.
+
+        ``theta`` is a block of the library whose first row is row ``offset`` of the whole.
+        """
+        if not np.isfinite(theta).all():
+            raise finite_term_error(theta, self._library_names(library), offset)
+
+    def _fit_dask(self, X, y=None, *, t=None, u=None, feature_names=None):
+        from ._dask import fit_dask
+
+        return fit_dask(self, X, y, t=t, u=u, feature_names=feature_names)
 
     # compiled evaluation -------------------------------------------------------------------
     def _compile_rhs(self):

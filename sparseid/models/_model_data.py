@@ -152,43 +152,42 @@ class ModelDataMixin:
     def _regression_pairs(self, data, inputs, advice=None):
         """Stacked inputs Z and targets Y from trajectories: derivatives, or next states.
 
-        Each trajectory is taken in the contiguous pieces of :meth:`Trajectories.pieces`: no
-        derivative is estimated, and no next state paired, across a gap in the times.
+        The blocks of :meth:`_trajectory_blocks`, stacked (for ``score`` and the models that
+        need every pair at once).
         """
-        pieces = data.pieces()
+        parts = list(self._trajectory_blocks(data, inputs, advice))
+        if not parts:
+            m = inputs[0].shape[1] if inputs else 0
+            return np.empty((0, data.n_features + m)), np.empty((0, data.n_features))
+        return np.concatenate([z for z, _ in parts]), np.concatenate([y for _, y in parts])
+
+    def _trajectory_blocks(self, data, inputs, advice=None):
+        """Blocks (Z, Y) of the regression pairs of validated trajectories.
+
+        Each trajectory is taken in the contiguous pieces of :meth:`Trajectories.pieces`: no
+        derivative is estimated, and no next state paired, across a gap in the times. See
+        :func:`sparseid.models._streaming.regression_blocks`.
+        """
+        from ._streaming import regression_blocks
+
         if self._is_map:
-            Z = self._stack_inputs(
-                [data.x[k][a : b - 1] for k, a, b in pieces],
-                [inputs[k][a : b - 1] for k, a, b in pieces],
-            )
-            Y = np.concatenate([data.x[k][a + 1 : b] for k, a, b in pieces])
-            return Z, Y
-        times = data.require_time("differentiate X", advice)
-        from ..differentiation import check_noise, default_differentiation
+            return regression_blocks(data, inputs, None, is_map=True)
+        data.require_time("differentiate X", advice)
+        method, noise_check = self._resolved_differentiation()
+        return regression_blocks(data, inputs, method, noise_check=noise_check)
+
+    def _resolved_differentiation(self):
+        """The differentiator, and the noise check to run on each piece (for the default)."""
+        from ..differentiation import default_differentiation
+        from ..differentiation._noise import noise_ratio
 
         method = self._differentiation()
-        is_default = method is None
-        method = default_differentiation() if is_default else method
-        split = {k for k, a, _ in pieces if a > 0}
-        derivatives = []
-        for k, a, b in pieces:
-            x, tk = data.x[k][a:b], times[k][a:b]
-            try:
-                derivatives.append(method(x, tk))
-            except ValueError as err:
-                if k not in split:
-                    raise
-                raise ValueError(
-                    f"{data.describe_gaps(k)}; the piece of rows {a} to {b - 1} cannot be "
-                    f"differentiated: {err}. Rows must come in contiguous runs, in time order "
-                    "(in cross-validation, split with KFold without shuffle or TimeSeriesSplit)"
-                ) from None
-            if is_default:
-                # The default is exact on clean data but amplifies noise: warn (NoiseWarning)
-                # when the data are noisy enough for that to matter, suggesting a smoother.
-                check_noise(x, tk, method, x_dot=derivatives[-1])
-        Y = np.concatenate(derivatives)
-        return self._stack_inputs(data.x, inputs), Y
+        if method is not None:
+            return method, None
+        method = default_differentiation()
+        # The default is exact on clean data but amplifies noise: warn (NoiseWarning) when the
+        # data are noisy enough for that to matter, suggesting a smoother.
+        return method, lambda x, t, mean_square: noise_ratio(x, t, method, mean_square)
 
     def _is_trusted_array(self, X, u):
         """Whether ``predict`` may use ``X`` as it is, skipping validation.

@@ -21,6 +21,10 @@ class SINDy(LibraryModel):
     coefficients are the learned equations [1]_. With control inputs ``u`` the library is built
     on the states and the inputs together (SINDYc [2]_).
 
+    ``fit`` streams: Θ is built and folded into the optimizer's statistics block by block (see
+    :doc:`/guide/scale`), and accepts Dask arrays and DataFrames; ``partial_fit`` takes data
+    in chunks.
+
     Parameters
     ----------
     feature_library : library, default=None
@@ -35,7 +39,10 @@ class SINDy(LibraryModel):
         How to estimate dx/dt; None means :func:`sparseid.differentiation.default_differentiation`.
     optimizer : regressor, default=None
         Any regressor with ``fit(Θ, y)`` and ``coef_`` and no intercept (PySINDy's optimizers
-        included); None means ``STLSQ()``.
+        included); None means ``STLSQ()``. sparseid's optimizers are fitted from sufficient
+        statistics folded block by block, so the library matrix Θ is never whole in memory (and
+        ``partial_fit`` and Dask collections work); any other regressor gets the whole Θ, and
+        works with ``fit`` on in-memory data only.
     discrete_time : bool, default=False
         Learn a map x[k+1] = f(x[k]) instead of a flow; ``simulate`` then iterates it.
 

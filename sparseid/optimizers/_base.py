@@ -95,7 +95,11 @@ class BaseOptimizer(ParameterRulesMixin, RegressorMixin, BaseEstimator):
         """
         self._check_params()
         X, y = self._validate(X, y, reset=True, check_input=check_input)
-        n_samples, n_features = X.shape
+        self._check_determined(*X.shape)
+        self._y_1d = y.ndim == 1
+        return self._fit(SufficientStatistics.from_arrays(X, y))
+
+    def _check_determined(self, n_samples, n_features):
         # The ridge term makes every (sub)problem strictly convex, so only an unpenalised fit
         # of more columns than rows is undetermined.
         if n_samples < n_features and not getattr(self, "alpha", 0.0) > 0:
@@ -104,8 +108,20 @@ class BaseOptimizer(ParameterRulesMixin, RegressorMixin, BaseEstimator):
                 "without a ridge penalty needs at least as many rows as columns (set alpha > 0, "
                 "or use partial_fit to add rows in chunks)."
             )
-        self._y_1d = y.ndim == 1
-        return self._fit(SufficientStatistics.from_arrays(X, y))
+
+    def _fit_model_statistics(self, stats, *, y_1d, partial=False):
+        """What a model's streamed fit calls: :meth:`fit` from statistics of trusted rows.
+
+        The same checks and fitted state as ``fit(theta, y, check_input=False)`` on the rows the
+        statistics summarise (``partial=True``: as ``partial_fit``, which allows fewer rows
+        than columns).
+        """
+        self._check_params()
+        if not partial:
+            self._check_determined(stats.n_samples, stats.n_features)
+        self.fit_statistics(stats)
+        self._y_1d = y_1d
+        return self
 
     def partial_fit(self, X, y):
         """Add the rows ``(X, y)`` to the statistics and refit from all rows seen so far.

@@ -108,22 +108,60 @@ class SufficientStatistics:
         theta = np.asarray(theta, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         y = y.reshape(len(y), -1)
-        n, p = theta.shape
-        if scale is not None:
-            scale = np.array(scale, dtype=np.float64).reshape(p)
+        n = theta.shape[0]
         # Evenly sized blocks, so no tiny remainder block is left for the slow fallback.
         n_blocks = max(1, n // block_size)
         bounds = np.linspace(0, n, n_blocks + 1).round().astype(int)
-        pending, merged = [], []
-        for lo, hi in itertools.pairwise(bounds):
-            pending.append(block_factor(theta[lo:hi], y[lo:hi]))
+        blocks = ((theta[lo:hi], y[lo:hi]) for lo, hi in itertools.pairwise(bounds))
+        return cls.from_blocks(blocks, scale=scale, name="from_arrays")
+
+    @classmethod
+    def from_blocks(cls, blocks, *, scale=None, name="from_blocks"):
+        """Summarise the stacked rows of ``(theta, y)`` blocks given one at a time.
+
+        The block loop of :meth:`from_arrays`, for blocks that are made on the fly (a streamed
+        fit never holds the whole library): each block is factored and dropped, so memory stays
+        O(p^2) whatever the number of rows. Blocks of a few thousand rows are fastest.
+
+        Parameters
+        ----------
+        blocks : iterable of (theta, y)
+            Row blocks, ``theta`` of shape (n_i, n_features) and ``y`` of shape (n_i,) or
+            (n_i, n_targets), float64.
+        scale : array-like of shape (n_features,), default=None
+            As in :meth:`from_arrays`.
+        name : str, default="from_blocks"
+            The method named in error messages.
+
+        Returns
+        -------
+        stats : SufficientStatistics
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparseid.optimizers import SufficientStatistics
+        >>> theta = np.random.default_rng(0).normal(size=(100, 3))
+        >>> blocks = ((theta[i : i + 30], theta[i : i + 30, :1]) for i in range(0, 100, 30))
+        >>> SufficientStatistics.from_blocks(blocks).n_samples
+        100
+        """
+        pending, merged, n = [], [], 0
+        for theta, y in blocks:
+            y = y.reshape(len(y), -1)
+            pending.append(block_factor(theta, y))
+            n += len(theta)
             if len(pending) == _MERGE_EVERY:
                 merged = [merge_factors(merged + pending)]
                 pending = []
+        if not pending and not merged:
+            raise ValueError(f"SufficientStatistics.{name}: no rows were given")
+        if scale is not None:
+            scale = np.array(scale, dtype=np.float64).reshape(-1)
         r, qty, res, sq, scale = merge_factors(merged + pending, scale)
         if not (np.isfinite(r).all() and np.isfinite(qty).all() and np.isfinite(res).all()):
             raise ValueError(
-                "SufficientStatistics.from_arrays: theta or y contains NaN or infinity "
+                f"SufficientStatistics.{name}: theta or y contains NaN or infinity "
                 "(or values so large that their squares overflow)."
             )
         return cls(r, qty, res, sq, scale, n)
