@@ -1,4 +1,4 @@
-"""sparseid's NeuralODE against torchdiffeq on the rotating-linear experiments.
+"""sparseid's NeuralODE: forecasts on Lorenz and rotating-linear, and against torchdiffeq.
 
 Same architecture (2-20-2, tanh), same initial weights (ours, Glorot-uniform, copied into
 torch), same mini-batches (drawn by the same sampler from the same seed), Adam lr 0.002,
@@ -14,12 +14,26 @@ vector-Jacobian product counts one), for torchdiffeq the forward calls of the ve
 Experiments: "lecture" trains on the first 400 samples (extrapolation beyond t = 3);
 "matlab" trains on all 2000 samples.
 
+Three more experiments (``--experiments lorenz rotating shooting``):
+
+"lorenz": the comparison's Lorenz data and training window (5,000 samples, 10 time units);
+the valid-prediction time (normalised error ‖x̂ − x‖ / RMS‖x‖ first above 0.1, simulated from
+the first sample) in Lyapunov times, median over the seeds, for a ladder of settings that
+adds one change at a time (``--configs``), at the default budget of network evaluations and at
+twice it. "rotating": the lecture's 400 rotating-linear points, the mean relative error of
+simulations from the other initial states (-1, -1), (0, 2), (1, 1) over [0, 15], for the
+plain network, ``linear_part=True`` and multiple shooting. "shooting": the equal-budget check
+against torchdiffeq with the same multiple-shooting scheme (free initial states, the same
+continuity weight schedule, all segments every iteration, the same initial weights).
+
 Usage::
 
-    python benchmarks/bench_neural_ode.py                       # everything (long)
+    python benchmarks/bench_neural_ode.py                       # the torchdiffeq runs (long)
     python benchmarks/bench_neural_ode.py --quick               # 1 seed, backprop only, 300 it
     python benchmarks/bench_neural_ode.py --seeds 0 1 2 3 4 --gradients backprop
     python benchmarks/bench_neural_ode.py --seeds 0 --gradients adjoint --experiments lecture
+    python benchmarks/bench_neural_ode.py --experiments lorenz --configs default
+    python benchmarks/bench_neural_ode.py --experiments rotating shooting
 """
 
 import os
@@ -34,6 +48,7 @@ import numpy as np  # noqa: E402
 from scipy.integrate import solve_ivp  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from sparseid.compare import NEURAL_ODE_BUDGET  # noqa: E402
 from sparseid.models._neural_ode import NeuralODE  # noqa: E402
 from sparseid.ode import MLP, SegmentSampler  # noqa: E402
 
@@ -141,11 +156,203 @@ def run_torch(t, X, n_train, seed, gradient, max_iter, solver):
     }
 
 
+LORENZ_BUDGET = NEURAL_ODE_BUDGET  # network evaluations: the comparison's default
+LORENZ_BASE = {"hidden_layer_sizes": (64,), "learning_rate": 0.005, "scale_inputs": True}
+# each setting adds one change to the one before it ("free" replaces shooting="data")
+LORENZ_CONFIGS = {
+    "old": {"max_iter": 1200},
+    "budget": {"lr_schedule": "cosine"},
+    "linear": {"lr_schedule": "cosine", "linear_part": True},
+    "shooting": {"lr_schedule": "cosine", "linear_part": True, "shooting": "data"},
+    "default": {
+        "lr_schedule": "cosine",
+        "linear_part": True,
+        "shooting": "data",
+        "curriculum": True,
+    },
+    "free": {"lr_schedule": "cosine", "linear_part": True, "shooting": "free", "curriculum": True},
+}
+
+
+def lorenz_valid_time(model, t, X):
+    from sparseid.compare import LORENZ_LYAPUNOV_EXPONENT
+    from sparseid.exceptions import SimulationError
+
+    try:
+        simulated = np.asarray(model.simulate(X[0], t))
+    except SimulationError:  # a blown-up simulation counts as 0 (conservative)
+        return 0.0
+    scale = np.sqrt(np.mean(np.sum(X**2, axis=1)))
+    curve = np.linalg.norm(simulated - X, axis=1) / scale
+    exceeded = np.flatnonzero(~(curve <= 0.1))
+    return float((t[exceeded[0]] if exceeded.size else t[-1]) * LORENZ_LYAPUNOV_EXPONENT)
+
+
+def run_lorenz(seeds, configs, factors):
+    frame = load_dataset("lorenz")
+    t, X = frame.index.to_numpy(), frame.to_numpy()
+    n = 5000
+    for factor in factors:
+        for name in configs:
+            params = {**LORENZ_BASE, **LORENZ_CONFIGS[name]}
+            if name != "old":
+                params.update(max_iter=10**7, max_nfev=int(factor * LORENZ_BUDGET))
+            elif factor != 1:
+                params["max_iter"] = int(factor * params["max_iter"])
+            times, valid = [], []
+            for seed in seeds:
+                model = NeuralODE(**params, random_state=seed).fit(X[:n], t=t[:n])
+                valid.append(lorenz_valid_time(model, t, X))
+                times.append(model.fit_time_)
+                print(
+                    f"lorenz {name:9s} x{factor:g} seed {seed} valid {valid[-1]:5.2f} Lyapunov "
+                    f"times  fit {model.fit_time_:6.1f} s  nfev {model.n_function_evals_}  "
+                    f"iterations {model.n_iter_}",
+                    flush=True,
+                )
+            print(
+                f"== lorenz {name} x{factor:g}: median valid time {np.median(valid):.2f} Lyapunov "
+                f"times (min {min(valid):.2f}, max {max(valid):.2f}); median fit time "
+                f"{np.median(times):.1f} s",
+                flush=True,
+            )
+
+
+ROTATING_CONFIGS = {
+    "plain": {},
+    "linear_part": {"linear_part": True},
+    "shooting": {"shooting": "free"},
+    "shooting+linear": {"shooting": "free", "linear_part": True},
+}
+
+
+def run_rotating(seeds):
+    t, X = data()
+    for name, params in ROTATING_CONFIGS.items():
+        errors, times = [], []
+        for seed in seeds:
+            model = NeuralODE(**params, random_state=seed).fit(X[:400], t=t[:400])
+            errors.append(float(np.mean(simulate_errors(model.vector_field().batch, t)[1:])))
+            times.append(model.fit_time_)
+            print(
+                f"rotating {name:16s} seed {seed} error other x0 {errors[-1]:.4f}  "
+                f"fit {model.fit_time_:.1f} s",
+                flush=True,
+            )
+        print(
+            f"== rotating {name}: median error from the other initial states "
+            f"{np.median(errors):.4f}; median fit time {np.median(times):.1f} s",
+            flush=True,
+        )
+
+
+def run_shooting_torch(seeds, max_iter, gradient):
+    """Multiple shooting (free states) on the lecture's 400 points, ours against torch."""
+    import torch
+    from torchdiffeq import odeint, odeint_adjoint
+
+    from sparseid.ode import continuity_weight
+
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+    t, X = data()
+    n, L = 400, 40
+    rows = {"ours": [], "torchdiffeq": []}
+    for seed in seeds:
+        ours = NeuralODE(
+            shooting="free", gradient=gradient, max_iter=max_iter, random_state=seed
+        ).fit(X[:n], t=t[:n])
+        rows["ours"].append(
+            {
+                "time": ours.fit_time_,
+                "loss": float(np.mean(ours.loss_curve_[-10:])),
+                "errors": simulate_errors(numpy_field(ours.coefs_, ours.intercepts_), t),
+            }
+        )
+        rng = np.random.default_rng(seed)
+        theta = MLP((2, 20, 2)).init_params(rng)
+        (W1, b1), (W2, b2) = MLP((2, 20, 2)).unpack(theta)
+        net = torch.nn.Sequential(torch.nn.Linear(2, 20), torch.nn.Tanh(), torch.nn.Linear(20, 2))
+        with torch.no_grad():
+            for layer, W, b in ((net[0], W1, b1), (net[2], W2, b2)):
+                layer.weight.copy_(torch.from_numpy(W))
+                layer.bias.copy_(torch.from_numpy(b))
+
+        class Field(torch.nn.Module):
+            def __init__(self, net):
+                super().__init__()
+                self.net = net
+
+            def forward(self, _t, y):
+                return self.net(y)
+
+        func = Field(net)
+        data_x = torch.from_numpy(X[:n].copy())
+        states = torch.nn.Parameter(data_x.clone())
+        starts = np.arange(0, n - L, L)
+        has_next = np.r_[starts[1:] == starts[:-1] + L, False]
+        idx = torch.from_numpy(starts[None, :] + np.arange(1, L + 1)[:, None])
+        starts_t = torch.from_numpy(starts)
+        ends_t = torch.from_numpy(starts[has_next] + L)
+        batch_t = torch.from_numpy(t[: L + 1] - t[0])
+        solve = odeint_adjoint if gradient == "adjoint" else odeint
+        opt_net = torch.optim.Adam(func.parameters(), lr=0.002)
+        opt_states = torch.optim.Adam([states], lr=0.002)
+        losses = []
+        start = time.perf_counter()
+        for k in range(max_iter):
+            mu = continuity_weight(1.0, k / max_iter)
+            opt_net.zero_grad()
+            opt_states.zero_grad()
+            y0 = states[starts_t]
+            pred = solve(func, y0, batch_t, rtol=RTOL, atol=ATOL, method="dopri5")
+            residual = torch.cat([(y0 - data_x[starts_t])[None], pred[1:] - data_x[idx]])
+            gap = pred[-1][torch.from_numpy(has_next)] - states[ends_t]
+            loss = torch.mean(torch.abs(residual)) + mu * torch.mean(gap**2)
+            loss.backward()
+            opt_net.step()
+            opt_states.step()
+            losses.append(loss.item())
+        elapsed = time.perf_counter() - start
+        Ws = [net[0].weight.detach().numpy().copy(), net[2].weight.detach().numpy().copy()]
+        bs = [net[0].bias.detach().numpy().copy(), net[2].bias.detach().numpy().copy()]
+        rows["torchdiffeq"].append(
+            {
+                "time": elapsed,
+                "loss": float(np.mean(losses[-10:])),
+                "errors": simulate_errors(numpy_field(Ws, bs), t),
+            }
+        )
+        for name in rows:
+            res = rows[name][-1]
+            print(
+                f"shooting {gradient:8s} seed {seed} {name:12s} time {res['time']:7.2f} s  "
+                f"loss {res['loss']:.2e}  errors " + " ".join(f"{e:.3f}" for e in res["errors"]),
+                flush=True,
+            )
+    summarise("shooting", gradient, rows)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--gradients", nargs="+", default=["backprop", "adjoint"])
-    parser.add_argument("--experiments", nargs="+", default=["lecture", "matlab"])
+    parser.add_argument(
+        "--experiments",
+        nargs="+",
+        default=["lecture", "matlab"],
+        choices=["lecture", "matlab", "lorenz", "rotating", "shooting"],
+    )
+    parser.add_argument(
+        "--configs", nargs="+", default=list(LORENZ_CONFIGS), choices=list(LORENZ_CONFIGS)
+    )
+    parser.add_argument(
+        "--budget-factors",
+        type=float,
+        nargs="+",
+        default=[1.0, 2.0],
+        help="lorenz budgets, multiples of the comparison's (NEURAL_ODE_BUDGET evaluations)",
+    )
     parser.add_argument("--max-iter", type=int, default=1200)
     parser.add_argument(
         "--solver",
@@ -162,6 +369,16 @@ def main():
     n_train = {"lecture": 400, "matlab": len(t)}
     with threadpool_limits(1):
         for experiment in args.experiments:
+            if experiment == "lorenz":
+                run_lorenz(args.seeds, args.configs, args.budget_factors)
+                continue
+            if experiment == "rotating":
+                run_rotating(args.seeds)
+                continue
+            if experiment == "shooting":
+                for gradient in args.gradients:
+                    run_shooting_torch(args.seeds, args.max_iter, gradient)
+                continue
             for gradient in args.gradients:
                 rows = {"ours": [], "torchdiffeq": []}
                 for seed in args.seeds:

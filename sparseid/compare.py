@@ -53,6 +53,9 @@ MODELS = ("sindy", "linear", "neural_ode")
 LECTURE_TRAIN_POINTS = (100, 400, 2000)
 OTHER_INITIAL_STATES = ((-1.0, -1.0), (0.0, 2.0), (1.0, 1.0))
 VALID_THRESHOLD = 0.1
+#: The neural ODE's training budget on Lorenz, in network evaluations (forward and backward).
+NEURAL_ODE_BUDGET = 300_000
+NEURAL_ODE_QUICK_BUDGET = 15_000
 
 
 @dataclass
@@ -92,18 +95,25 @@ def _make_model(name, dataset, noise, seed, quick):
     if name == "neural_ode":
         from .models import NeuralODE
 
-        max_iter = 150 if quick else 1200
         if dataset == "lorenz":
-            # The lecture's 20 tanh units learn the rotating-linear field; Lorenz's quadratic
-            # field needs more (64 units reach a held-out derivative R² of 0.99 here).
+            # Lorenz's quadratic field needs more than the lecture's 20 tanh units. Trained as
+            # well as we know how within a budget of network evaluations: standardised states
+            # and rescaled time, a linear part, multiple shooting over consecutive segments
+            # with a horizon curriculum, and a cosine-decaying step size (issue 17).
             return NeuralODE(
                 hidden_layer_sizes=(64,),
                 learning_rate=0.005,
                 scale_inputs=True,
-                max_iter=max_iter,
+                linear_part=True,
+                shooting="data",
+                curriculum=True,
+                lr_schedule="cosine",
+                max_iter=10**7,
+                max_nfev=NEURAL_ODE_QUICK_BUDGET if quick else NEURAL_ODE_BUDGET,
                 random_state=seed,
             )
-        return NeuralODE(max_iter=max_iter, random_state=seed)
+        # the lecture's network and its training, unchanged
+        return NeuralODE(max_iter=150 if quick else 1200, random_state=seed)
     raise ValueError(f"unknown model {name!r}; known models: {list(MODELS)}")
 
 

@@ -173,6 +173,28 @@ def test_neural_ode_source(tmp_path):
         assert "function rhs!(dx, x, p, t)" in julia and "const LAYERS = [" in julia
 
 
+def test_neural_ode_source_with_linear_part(tmp_path):
+    t = np.linspace(0, 3, 100)
+    X = np.c_[np.cos(t), np.sin(t)]
+    model = NeuralODE(
+        hidden_layer_sizes=(6,), scale_inputs=True, linear_part=True, max_iter=3, batch_size=10
+    ).fit(X, t=t)
+    Z, _ = _states(model, n=5)
+    field = model.vector_field()
+    implementations = [_python_functions(model)]
+    if COMPILER is not None:
+        c_rhs, c_jac = _compile_c(model, tmp_path)
+        implementations.append((lambda t, x, u: c_rhs(x), lambda t, x, u: c_jac(x)))
+    for rhs, jac in implementations:
+        got = np.array([rhs(0.0, z, None) for z in Z])
+        np.testing.assert_allclose(got, model.predict(Z), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            jac(0.0, Z[0], None), field.jacobian(0.0, Z[0]), rtol=1e-12, atol=1e-12
+        )
+    julia = model.to_source("julia")
+    assert "const LINEAR = [" in julia and ".+ LINEAR * (x .- MEAN)" in julia
+
+
 def test_unprintable_custom_function_is_named(tmp_path):
     rng = np.random.default_rng(3)
     X = rng.normal(size=(50, 2))

@@ -78,7 +78,9 @@ def _floats(values):
     return ", ".join(repr(float(v)) for v in np.ravel(values))
 
 
-def mlp_source(layers, activation, mean, scale, offset, out_scale, *, language, state_names):
+def mlp_source(
+    layers, activation, mean, scale, offset, out_scale, *, language, state_names, linear=None
+):
     """Source of an MLP vector field and its Jacobian.
 
     Parameters
@@ -93,6 +95,9 @@ def mlp_source(layers, activation, mean, scale, offset, out_scale, *, language, 
     language : {"python", "c", "julia"}
     state_names : list of str
         For the comment at the top.
+    linear : ndarray of shape (n_out, n_in), optional
+        The linear part B of ``NeuralODE(linear_part=True)``, in the network's coordinates:
+        f(x) gains out_scale ⊙ B (x - mean) / scale, written as one matrix M (x - mean).
 
     Returns
     -------
@@ -118,7 +123,52 @@ def mlp_source(layers, activation, mean, scale, offset, out_scale, *, language, 
     arrays = [np.asarray(a, dtype=np.float64) for a in (mean, scale, offset, out_scale)]
     act = _SOURCE[language][activation]
     slopes = _slopes(layers, activation)
-    return "\n".join([*legend, *make(layers, act, slopes, *arrays)]) + "\n"
+    lines = make(layers, act, slopes, *arrays)
+    if linear is not None:
+        M = arrays[3][:, None] * np.asarray(linear, dtype=np.float64) / arrays[1][None, :]
+        lines = _add_linear(lines, M, language)
+    return "\n".join([*legend, *lines]) + "\n"
+
+
+def _add_linear(lines, M, language):
+    """Add M (x - MEAN) to the right-hand side and M to the Jacobian of generated code."""
+    d_in = M.shape[1]
+    out = []
+    for line in lines:
+        if language == "python":
+            if line == "    return OFFSET + OUT_SCALE * (W @ h + b)":
+                line += " + LINEAR @ (numpy.asarray(x, dtype=float) - MEAN)"
+            elif line == "    return OUT_SCALE[:, None] * (LAYERS[-1][0] @ J)":
+                line += " + LINEAR"
+            elif line.startswith("OUT_SCALE = "):
+                out.append(line)
+                line = f"LINEAR = numpy.array({M.tolist()!r})"
+        elif language == "julia":
+            if line == "    dx .= OFFSET .+ OUT_SCALE .* (W * h .+ b)":
+                line += " .+ LINEAR * (x .- MEAN)"
+            elif line == "    J .= OUT_SCALE .* (LAYERS[end][1] * M)":
+                line += " .+ LINEAR"
+            elif line.startswith("const OUT_SCALE = "):
+                out.append(line)
+                rows = "; ".join(" ".join(repr(float(v)) for v in row) for row in M)
+                line = f"const LINEAR = [{rows}]"
+        else:
+            if line.startswith("static const double OUT_SCALE["):
+                out.append(line)
+                line = f"static const double LINEAR[{M.size}] = {{{_floats(M)}}};"
+            elif line == "    if (!jac) return;":
+                out += [
+                    "    for (int i = 0; i < RHS_N_STATES; i++)",
+                    f"        for (int j = 0; j < {d_in}; j++)",
+                    f"            f[i] += LINEAR[i * {d_in} + j] * (x[j] - MEAN[j]);",
+                ]
+            elif line == "            jac[i * RHS_N_STATES + j] = OUT_SCALE[i] * s;":
+                line = (
+                    "            jac[i * RHS_N_STATES + j] = OUT_SCALE[i] * s"
+                    " + LINEAR[i * RHS_N_STATES + j];"
+                )
+        out.append(line)
+    return out
 
 
 def _python(layers, act, slopes, mean, scale, offset, out_scale):

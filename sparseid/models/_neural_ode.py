@@ -14,6 +14,7 @@ from ..ode import (
     GRADIENTS,
     LOSSES,
     LR_SCHEDULES,
+    SHOOTING,
     SOLVERS,
     activate,
     single_state_functions,
@@ -42,6 +43,15 @@ def _check_layer_sizes(owner, name, sizes):
     return [int(s) for s in sizes]
 
 
+def _check_max_nfev(owner, name, value):
+    """None, or a positive number of network evaluations."""
+    if value is None:
+        return None
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
+        return int(value)
+    raise ValueError(f"{type(owner).__name__}: {name}={value!r} must be None or an integer ≥ 1")
+
+
 class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     """Neural ordinary differential equation dx/dt = f(x; θ), f a small MLP, trained in numpy.
 
@@ -54,10 +64,25 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     With ``fit(X, y)`` the network is instead regressed directly on the targets ``y`` (no
     ODE), which makes the class a plain scikit-learn regressor.
 
+    For long trajectories, ``shooting`` switches to multiple shooting [4]_ [5]_: the
+    trajectories are cut into consecutive segments, each integrated from its own initial state
+    (its data sample, or a free parameter trained with the network), and a continuity penalty
+    whose weight grows from ``continuity_weight`` by a factor 1000 over the budget joins the
+    segments into one trajectory. ``curriculum=True`` starts with segments of
+    ``segment_length / 8`` samples and doubles them whenever the loss levels off (see
+    :class:`~sparseid.ode.HorizonCurriculum` for the schedule). ``n_init`` runs from different
+    initial weights share the budget and the one with the smallest held-out loss is kept.
+    Training stops at ``max_iter`` iterations, ``max_nfev`` network evaluations or
+    ``max_time`` seconds, whichever comes first (give every model of a comparison the same).
+
     f(x) = W_L σ(… σ(W_1 x̃ + b_1) …) + b_L, with Glorot-uniform weights and zero biases at
-    the start; with ``scale_inputs=True``, x̃ = (x - mean) / std of the training data and the
-    output is multiplied by the same std (training then happens in standardised
-    coordinates).
+    the start; with ``scale_inputs=True``, x̃ = (x - mean) / std of the training part of the
+    data (never the held-out tail) and training happens in these standardised coordinates with
+    time rescaled to the data's time scale T = 1 / RMS(dx̃/dt): the network learns
+    dx̃/dτ = f̃(x̃) with τ = t / T, whose values are of order one, and f(x) = std ⊙ f̃(x̃) / T.
+    With ``linear_part=True``, f̃(x̃) = B x̃ + MLP(x̃): B starts at the least-squares linear
+    fit of the (finite-difference) derivatives and the network at zero (its last layer's
+    weights), and both train together.
 
     Parameters
     ----------
@@ -84,7 +109,7 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     learning_rate : float, default=0.002
         Adam's step size.
     max_iter : int, default=1200
-        Adam iterations.
+        Adam iterations (the total over the ``n_init`` runs).
     loss : {"l1", "l2"}, default="l1"
         Mean absolute or mean squared error.
     rtol, atol : float, default=1e-3, 1e-6
@@ -92,13 +117,14 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     n_substeps : int, default=1
         Steps per sample interval of the fixed-step solvers.
     scale_inputs : bool, default=False
-        Standardise the states (and, with ``y``, the targets) before training.
+        Standardise the states (and, with ``y``, the targets; without ``y``, rescale time)
+        before training, with statistics of the training part only.
     weight_decay : float, default=0.0
         L2 penalty added to the gradient.
     clip_norm : float or None, default=None
         Clip the gradient to this Euclidean norm.
     lr_schedule : {None, "constant", "cosine", "exponential"}, default=None
-        Decay of the learning rate over ``max_iter`` (to 1 % of it for the decays).
+        Decay of the learning rate over the budget (to 1 % of it for the decays).
     validation_fraction : float or None, default=None
         Hold out this final fraction of each trajectory and stop early when its loss (over
         non-overlapping segments, every ``validation_interval`` iterations) has not improved
@@ -112,6 +138,33 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     max_solver_steps : int, default=1000
         Step budget per solve during training; exceeding it (a vector field grown stiff)
         counts as divergence.
+    max_time : float or None, default=None
+        Wall-time budget of the training in seconds (over all ``n_init`` runs). A run limited
+        by it depends on the machine and its load: use ``max_nfev`` or ``max_iter`` for
+        reproducible results.
+    max_nfev : int or None, default=None
+        Budget of network evaluations, forward and backward, as counted in
+        ``n_function_evals_`` (over all ``n_init`` runs).
+    n_init : int, default=1
+        Training runs from different initial weights, each with ``1 / n_init`` of the budget;
+        the one with the smallest held-out loss (``validation_fraction`` or
+        ``validation_data``; without them the training loss over the tiled training data) is
+        kept. The first run is the single run of the same ``random_state``, so more runs never
+        give a larger held-out loss than it.
+    shooting : {None, "data", "free"}, default=None
+        None: random segments, each from its data sample. "data": multiple shooting over
+        consecutive segments (``batch_size`` of them per iteration) starting at their data
+        samples. "free": their initial states are parameters trained with the network
+        (started at the data).
+    continuity_weight : float, default=1.0
+        Initial weight μ of the multiple-shooting continuity penalty μ · mean‖x̂_k(end) −
+        s_{k+1}‖² (in scaled coordinates); it grows geometrically to 1000 μ over the budget.
+    curriculum : bool, default=False
+        Lengthen the segments from ``segment_length / 8`` to ``segment_length`` samples,
+        doubling when the training loss levels off (at the latest at equal shares of the
+        first half of the budget). Early stopping waits for the full length.
+    linear_part : bool, default=False
+        Learn f̃(x̃) = B x̃ + MLP(x̃) (see above).
     random_state : int, Generator, RandomState or None, default=None
         Seeds the initial weights and the mini-batches; a fixed value makes training
         bit-for-bit reproducible.
@@ -130,17 +183,24 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         The affine maps around the network (zeros and ones without ``scale_inputs``).
     loss_curve_ : list of float
         Training loss of each iteration (at the parameters before its update).
+    linear_coef_ : ndarray of shape (n_features, n_features)
+        B of the linear part, in the scaled coordinates (only with ``linear_part=True``).
+    time_scale_ : float
+        The time unit T of training (1 without ``scale_inputs`` or with targets ``y``).
+    shooting_gap_ : float
+        The largest continuity gap between consecutive segments at the end of training, in
+        scaled coordinates (only with ``shooting="free"``).
     validation_curve_ : list of float
         Validation losses, when ``validation_fraction`` or ``validation_data`` is given.
     best_validation_loss_ : float
         The smallest validation loss, whose parameters the model keeps (set only when
         validating).
     n_iter_ : int
-        Iterations run.
+        Iterations run by the kept run (``loss_curve_`` and ``validation_curve_`` are its).
     n_function_evals_ : int
-        Network evaluations (forward and backward) during training.
+        Network evaluations (forward and backward) during training, over all runs.
     fit_time_ : float
-        Wall time of the training loop, in seconds.
+        Wall time of the training loops, in seconds, over all runs.
     n_features_in_, variable_names_, target_names_ : see :class:`DynamicsModel`.
 
     Notes
@@ -163,6 +223,10 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
        example (the reference experiment).
     .. [3] D. P. Kingma and J. Ba, "Adam: a method for stochastic optimization", International
        Conference on Learning Representations (2015).
+    .. [4] H. G. Bock and K. J. Plitt, "A multiple shooting algorithm for direct solution of
+       optimal control problems", IFAC Proceedings 17 (1984).
+    .. [5] E. M. Turan and J. Jäschke, "Multiple shooting for training neural differential
+       equations on time series", IEEE Control Systems Letters 6 (2022).
 
     Examples
     --------
@@ -202,6 +266,13 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         "n_iter_no_change": Integer(minimum=1),
         "validation_interval": Integer(minimum=1),
         "max_solver_steps": Integer(minimum=1),
+        "max_time": Real(minimum=0, closed="neither", allow_none=True),
+        "max_nfev": Check(_check_max_nfev, "None or an integer ≥ 1"),
+        "n_init": Integer(minimum=1),
+        "shooting": Choice(SHOOTING),
+        "continuity_weight": Real(minimum=0),
+        "curriculum": Bool(type_error=TypeError),
+        "linear_part": Bool(type_error=TypeError),
         "random_state": Seed(),
         "verbose": Bool(type_error=TypeError),
     }
@@ -228,6 +299,13 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         n_iter_no_change=10,
         validation_interval=20,
         max_solver_steps=1000,
+        max_time=None,
+        max_nfev=None,
+        n_init=1,
+        shooting=None,
+        continuity_weight=1.0,
+        curriculum=False,
+        linear_part=False,
         random_state=None,
         verbose=False,
     ):
@@ -251,6 +329,13 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         self.n_iter_no_change = n_iter_no_change
         self.validation_interval = validation_interval
         self.max_solver_steps = max_solver_steps
+        self.max_time = max_time
+        self.max_nfev = max_nfev
+        self.n_init = n_init
+        self.shooting = shooting
+        self.continuity_weight = continuity_weight
+        self.curriculum = curriculum
+        self.linear_part = linear_part
         self.random_state = random_state
         self.verbose = verbose
 
@@ -300,17 +385,26 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         layers.slopes = list(getattr(self, "activation_slopes_", []))
         return layers
 
+    def _linear(self):
+        """B of the linear part (in scaled coordinates), or None."""
+        return getattr(self, "linear_coef_", None) if self.linear_part else None
+
     def _predict_array(self, Z):
-        h = (Z - self.input_mean_) / self.input_scale_
+        z = (Z - self.input_mean_) / self.input_scale_
+        h = z
         layers = self._network()
         slopes = layers.slopes or [None] * (len(layers) - 1)
         for (W, b), a in zip(layers[:-1], slopes):
             h = activate(h @ W.T + b, self.activation, a)
         W, b = layers[-1]
-        return self.output_offset_ + self.output_scale_ * (h @ W.T + b)
+        out = h @ W.T + b
+        B = self._linear()
+        if B is not None:
+            out += z @ B.T
+        return self.output_offset_ + self.output_scale_ * out
 
     def _rhs_and_jacobian(self):
-        return single_state_functions(
+        rhs, jacobian = single_state_functions(
             self._network(),
             self.activation,
             self.input_mean_,
@@ -318,6 +412,21 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
             self.output_offset_,
             self.output_scale_,
         )
+        B = self._linear()
+        if B is None:
+            return rhs, jacobian
+        mean, inv = self.input_mean_, 1.0 / self.input_scale_
+        # f(x) = net part + scale ⊙ B (x - mean) / input_scale; its Jacobian adds a constant
+        SB = self.output_scale_[:, None] * B
+        J_lin = SB * inv[None, :]
+
+        def rhs_linear(x):
+            return rhs(x) + SB @ ((x - mean) * inv)
+
+        def jacobian_linear(x):
+            return jacobian(x) + J_lin
+
+        return rhs_linear, jacobian_linear
 
     def _source(self, language, header):
         from ..libraries._codegen import _c_header
@@ -334,6 +443,7 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
             self.output_scale_,
             language=language,
             state_names=self.variable_names_,
+            linear=self._linear(),
         )
 
     # ---------------------------------------------------------------------------------------
@@ -359,6 +469,11 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
             state["best_validation_loss"] = float(self.best_validation_loss_)
         if getattr(self, "activation_slopes_", None):
             state["activation_slopes"] = [float_list(a) for a in self.activation_slopes_]
+        if self.linear_part:
+            state["linear_coef"] = float_list(self.linear_coef_)
+        state["time_scale"] = float(self.time_scale_)
+        if hasattr(self, "shooting_gap_"):
+            state["shooting_gap"] = float(self.shooting_gap_)
         return state
 
     def _state_from_json(self, state):
@@ -393,6 +508,12 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         self.fit_time_ = state.real("fit_time", minimum=0)
         if "best_validation_loss" in state:
             self.best_validation_loss_ = state.real("best_validation_loss")
+        if self.linear_part:
+            self.linear_coef_ = state.array("linear_coef", (widths[-1], widths[0]))
+        # files written before time rescaling have no time scale: it was 1
+        self.time_scale_ = state.real("time_scale", minimum=0) if "time_scale" in state else 1.0
+        if "shooting_gap" in state:
+            self.shooting_gap_ = state.real("shooting_gap", minimum=0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -5,21 +5,25 @@ vector-Jacobian products; :func:`solve` integrates a batch of states with any so
 :data:`SOLVERS` (each a :class:`ButcherTableau` run by one Runge–Kutta engine);
 :func:`backprop_gradient` differentiates through a recorded solve and :func:`adjoint_gradient`
 solves the continuous adjoint; :func:`segment_loss` ties them together
-for a batch of trajectory segments drawn by :class:`SegmentSampler`, and :func:`train` runs
-:class:`Adam` with divergence detection and early stopping. The estimator built on them is
-``sparseid.models.NeuralODE``.
+for a batch of trajectory segments drawn by :class:`SegmentSampler` (or tiled by
+:class:`MultipleShooting`, whose segment lengths a :class:`HorizonCurriculum` can grow), and
+:func:`train` runs :class:`Adam` with divergence detection, early stopping and a
+:class:`Budget`. :class:`LinearPartField` adds a trainable linear map to the network. The
+estimator built on them is ``sparseid.models.NeuralODE``.
 """
 
 from ._adam import LR_SCHEDULES, Adam
 from ._adjoint import adjoint_gradient
 from ._backprop import backprop_gradient
 from ._engine import GridDense, RowDense, SolveRecord, Step
+from ._linear_part import LinearPartField
 from ._loss import GRADIENTS, LOSSES, loss_residual_grad, segment_loss
 from ._mlp import ACTIVATIONS, MLP, BoundMLP, activate, single_state_functions
 from ._segments import SegmentSampler, hold_out_tail
+from ._shooting import SHOOTING, HorizonCurriculum, MultipleShooting, continuity_weight
 from ._solvers import SOLVERS, solve
 from ._tableau import ButcherTableau
-from ._training import Diverged, TrainingResult, train
+from ._training import Budget, Diverged, TrainingResult, train
 
 __all__ = [
     "ACTIVATIONS",
@@ -27,12 +31,17 @@ __all__ = [
     "LOSSES",
     "LR_SCHEDULES",
     "MLP",
+    "SHOOTING",
     "SOLVERS",
     "Adam",
     "BoundMLP",
+    "Budget",
     "ButcherTableau",
     "Diverged",
     "GridDense",
+    "HorizonCurriculum",
+    "LinearPartField",
+    "MultipleShooting",
     "RowDense",
     "SegmentSampler",
     "SolveRecord",
@@ -41,6 +50,7 @@ __all__ = [
     "activate",
     "adjoint_gradient",
     "backprop_gradient",
+    "continuity_weight",
     "hold_out_tail",
     "loss_residual_grad",
     "segment_loss",

@@ -31,6 +31,12 @@ class Adam:
     n_iter : int, default=1
         Length of the schedule.
 
+    Attributes
+    ----------
+    progress : float or None
+        When set (by :func:`~sparseid.ode.train` from its budget), the schedule's position in
+        [0, 1] instead of ``t / n_iter``, so the decay spans a budget in evaluations or time.
+
     References
     ----------
     .. [1] D. P. Kingma and J. Ba, "Adam: a method for stochastic optimization", ICLR 2015.
@@ -72,10 +78,11 @@ class Adam:
         self.m = np.zeros(n_params)
         self.v = np.zeros(n_params)
         self.t = 0
+        self.progress = None
 
     def current_rate(self):
         """Learning rate of the next step."""
-        frac = min(self.t / self.n_iter, 1.0)
+        frac = min(self.t / self.n_iter, 1.0) if self.progress is None else self.progress
         if self.schedule == "cosine":
             return self.learning_rate * (0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * frac)))
         if self.schedule == "exponential":

@@ -22,7 +22,9 @@ __all__ = ["adjoint_gradient"]
 
 # overflow is detected (non-finite error norm or state) and reported, not warned about
 @np.errstate(over="ignore", invalid="ignore")
-def adjoint_gradient(field, y_end, Ybar, t_obs, *, rtol=1e-3, atol=1e-6, max_steps=100_000):
+def adjoint_gradient(
+    field, y_end, Ybar, t_obs, *, rtol=1e-3, atol=1e-6, max_steps=100_000, return_input_grad=False
+):
     """Gradient of a loss of the observed states by the continuous adjoint method.
 
     Parameters
@@ -40,12 +42,17 @@ def adjoint_gradient(field, y_end, Ybar, t_obs, *, rtol=1e-3, atol=1e-6, max_ste
         integral (the "seminorm" of Kidger et al., which saves steps without hurting accuracy).
     max_steps : int
         Give up (``FloatingPointError``) after this many attempted steps in one interval.
+    return_input_grad : bool, default=False
+        Also return ∂L/∂y0, the adjoint state at time 0 (multiple shooting's free initial
+        states need it).
 
     Returns
     -------
     grad : ndarray of shape (n_params,)
     n_eval : int
         Evaluations of the augmented right-hand side.
+    y0_grad : ndarray of shape (batch, d)
+        Only when ``return_input_grad``.
 
     References
     ----------
@@ -139,4 +146,6 @@ def adjoint_gradient(field, y_end, Ybar, t_obs, *, rtol=1e-3, atol=1e-6, max_ste
             raise FloatingPointError(f"adjoint: more than max_steps={max_steps} in interval {j}.")
         if j > 0:
             y[n : 2 * n] += Ybar[j - 1].ravel()
+    if return_input_grad:
+        return y[2 * n :].copy(), n_eval, y[n : 2 * n].reshape(shape).copy()
     return y[2 * n :].copy(), n_eval

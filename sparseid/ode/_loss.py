@@ -80,8 +80,25 @@ def segment_loss(
     >>> grad.shape
     (42,)
     """
+    Y, rec, n_eval = forward_segments(
+        field, y0, t_rel, solver, gradient, need_grad, rtol, atol, n_substeps, max_steps
+    )
+    value, Ybar = loss_residual_grad(Y - targets, loss)
+    if not need_grad:
+        return value, None, n_eval
+    grad, n_back, _ = backward_segments(field, Y, rec, Ybar, t_rel, gradient, rtol, atol, max_steps)
+    return value, grad, n_eval + n_back
+
+
+def forward_segments(
+    field, y0, t_rel, solver, gradient, need_grad, rtol, atol, n_substeps, max_steps
+):
+    """The forward solve of :func:`segment_loss`: ``(Y, record, n_eval)``.
+
+    The steps are recorded only when backpropagation will need them.
+    """
     record = need_grad and gradient == "backprop"
-    Y, rec, n_eval = solve(
+    return solve(
         field,
         y0,
         t_rel,
@@ -92,16 +109,31 @@ def segment_loss(
         record=record,
         max_steps=max_steps,
     )
-    value, Ybar = loss_residual_grad(Y - targets, loss)
-    if not need_grad:
-        return value, None, n_eval
+
+
+def backward_segments(
+    field, Y, rec, Ybar, t_rel, gradient, rtol, atol, max_steps, need_input=False
+):
+    """Gradients of a loss with ∂L/∂Y = ``Ybar``: ``(grad, n_eval, y0_grad)``.
+
+    ``y0_grad`` is ∂L/∂y0 of the segments' initial states (both gradients give it) when
+    ``need_input``, else None.
+    """
     if gradient == "backprop":
-        grad = backprop_gradient(field, rec, Ybar)
+        if not need_input:
+            grad = backprop_gradient(field, rec, Ybar)
+            return grad, sum(len(step.caches) for step in rec.steps), None
+        grad, y0_grad = backprop_gradient(field, rec, Ybar, return_input_grad=True)
         # each recorded stage is differentiated once more
-        n_eval += sum(len(step.caches) for step in rec.steps)
-    else:
-        grad, n_adj = adjoint_gradient(
-            field, Y[-1], Ybar, t_rel, rtol=rtol, atol=atol, max_steps=max_steps
-        )
-        n_eval += n_adj
-    return value, grad, n_eval
+        return grad, sum(len(step.caches) for step in rec.steps), y0_grad
+    grad, n_adj, y0_grad = adjoint_gradient(
+        field,
+        Y[-1],
+        Ybar,
+        t_rel,
+        rtol=rtol,
+        atol=atol,
+        max_steps=max_steps,
+        return_input_grad=True,
+    )
+    return grad, n_adj, (y0_grad if need_input else None)
