@@ -24,7 +24,15 @@ from .libraries import (
     PolynomialLibrary,
     TensoredLibrary,
 )
-from .models import DynamicsModel, LinearModel, NeuralODE, SINDy, load_model
+from .models import (
+    DynamicsModel,
+    LinearModel,
+    NeuralODE,
+    NeuralODEClassifier,
+    NeuralODERegressor,
+    SINDy,
+    load_model,
+)
 from .optimizers import FROLS, SR3, SSR, STLSQ, BestSubset, ConstrainedSR3, LeastSquares
 
 # PySINDy's names where the concept is the same. Deliberately not aliased, because ours differ:
@@ -49,6 +57,8 @@ __all__ = [
     "LeastSquares",
     "LinearModel",
     "NeuralODE",
+    "NeuralODEClassifier",
+    "NeuralODERegressor",
     "PolynomialLibrary",
     "SINDy",
     "SavitzkyGolay",

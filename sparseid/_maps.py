@@ -148,6 +148,35 @@ class SigmoidMap:
         # sech² through 1 − tanh², which stays finite for large |c x| (cosh overflows).
         return np.asarray(self.a - 0.5 * self.c * (1.0 - np.tanh(self.c * x) ** 2))
 
+    def parameter_derivatives(self, x):
+        """∂f/∂a = x, ∂f/∂b = 1 and, for the smoothed step, ∂f/∂c = −x sech²(c x)/2.
+
+        What backpropagation through iterations of the map needs (see
+        :func:`sparseid.dynamics.omega_limit_loss`).
+
+        Parameters
+        ----------
+        x : float or array-like
+
+        Returns
+        -------
+        dict of str to ndarray
+            Keys ``"a"``, ``"b"`` and, when ``smooth``, ``"c"``; arrays of the broadcast shape.
+
+        Examples
+        --------
+        >>> d = SigmoidMap(a=0.8, b=0.1, c=2.0).parameter_derivatives(0.0)
+        >>> {k: float(v) for k, v in d.items()}
+        {'a': 0.0, 'b': 1.0, 'c': -0.0}
+        """
+        x = np.asarray(x, dtype=np.float64)
+        shape = np.broadcast_shapes(x.shape, self.shape)
+        result = {"a": np.broadcast_to(x, shape).copy(), "b": np.ones(shape)}
+        if self.c is not None:
+            d_c = -0.5 * x * (1.0 - np.tanh(self.c * x) ** 2)
+            result["c"] = np.broadcast_to(d_c, shape).copy()
+        return result
+
     def iterate(self, x0, n):
         """The orbit x[0] = x0, x[1], ..., x[n], stacked along axis 0.
 

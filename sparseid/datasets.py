@@ -17,9 +17,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._disc_annulus import DiscAnnulusMargin, disc_annulus_margin, make_disc_annulus
 from .systems import make_lorenz, make_rotating_linear
 
-__all__ = ["CANONICAL", "available", "generate", "load", "read_csv", "write"]
+__all__ = [
+    "CANONICAL",
+    "DiscAnnulusMargin",
+    "available",
+    "disc_annulus_margin",
+    "generate",
+    "load",
+    "make_disc_annulus",
+    "read_csv",
+    "write",
+]
 
 #: How each shipped file is generated: the generator and its arguments.
 CANONICAL = {

@@ -35,8 +35,11 @@ WRITES = {
     "pandas_input.py": set(),
     "piecewise_linear_flows.py": {"piecewise_linear_flows.png"},
     "quickstart_lorenz.py": set(),
+    "resnet_as_euler.py": {"resnet_as_euler.png"},
     "rotating_linear_table.py": set(),
     "sigmoid_map_bifurcations.py": {"sigmoid_map_bifurcations.png"},
+    "topology_separation.py": {"topology_arc.png", "topology_flows.png"},
+    "training_near_bifurcation.py": {"training_near_bifurcation.png"},
 }
 
 

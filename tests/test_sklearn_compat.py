@@ -148,6 +148,33 @@ ESTIMATORS += [
 ]
 # EXPECTED_FAILURES stays empty: every check of every estimator above passes.
 
+# --- flows as networks (issue 22) ------------------------------------------------------------
+# NeuralODEClassifier / NeuralODERegressor are also transformers (transform(X) = x(T)), so the
+# transformer checks run as well. The instances are seeded (deterministic: the idempotence and
+# pipeline checks compare two fits) and use 60-100 Adam steps instead of the default 200, which
+# keeps their ~40 fits each to a few seconds; they cover the adaptive solver with step replay
+# (the defaults otherwise), a fixed-step solver with the adjoint and a time-dependent augmented
+# field, and a ResNet (Euler) regressor with several augmented coordinates.
+# EXPECTED_FAILURES: none. (check_methods_subset_invariance failed before predictions replayed
+# the training's adaptive steps: one error norm over the batch made x(T) depend, within the
+# tolerance, on which rows were predicted together; see NeuralODEClassifier.step_sizes_.)
+from sparseid import NeuralODEClassifier, NeuralODERegressor  # noqa: E402
+
+ESTIMATORS += [
+    NeuralODEClassifier(max_iter=100, random_state=0),
+    NeuralODEClassifier(
+        augment_dim=1,
+        time_dependent=True,
+        solver="rk4",
+        n_steps=4,
+        gradient="adjoint",
+        max_iter=60,
+        random_state=0,
+    ),
+    NeuralODERegressor(max_iter=60, random_state=0),
+    NeuralODERegressor(augment_dim=2, solver="euler", n_steps=5, max_iter=60, random_state=0),
+]
+
 
 def _check_name(check):
     name = getattr(check, "func", check).__name__
