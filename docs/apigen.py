@@ -16,6 +16,7 @@ MODULES = [
     "sparseid.libraries",
     "sparseid.differentiation",
     "sparseid.optimizers",
+    "sparseid.weak",
     "sparseid.ode",
     "sparseid.systems",
     "sparseid.switched",

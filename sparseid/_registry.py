@@ -26,12 +26,13 @@ from typing import NamedTuple
 __all__ = ["KINDS", "PARAM_KINDS", "Entry", "check_params", "entries", "public_path", "resolve"]
 
 #: What a registered class is; a model file says which kind it expects at each place.
-KINDS = ("model", "library", "optimizer", "differentiation", "term")
+KINDS = ("model", "library", "optimizer", "differentiation", "term", "weak_form")
 #: Constructor arguments of a model that may hold an estimator, and the kind they hold.
 PARAM_KINDS = {
     "feature_library": "library",
     "optimizer": "optimizer",
     "differentiation_method": "differentiation",
+    "weak_form": "weak_form",
 }
 
 
@@ -54,6 +55,7 @@ def entries():
     from . import differentiation as diff
     from . import libraries as lib
     from . import optimizers as opt
+    from . import weak
     from .models import LinearModel, NeuralODE, SINDy
 
     table = {
@@ -66,7 +68,9 @@ def entries():
             opt.FROLS,
             opt.BestSubset,
             opt.ConstrainedSR3,
+            opt.EnsembleOptimizer,
         ),
+        ("weak_form", "weak"): (weak.WeakForm,),
         ("differentiation", "differentiation"): (
             diff.FiniteDifference,
             diff.SavitzkyGolay,

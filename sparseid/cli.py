@@ -185,7 +185,8 @@ def build_parser():
         "--sweep",
         choices=["noise", "train-points"],
         default=None,
-        help="noise: 0, 1, 5, 10 %%; train-points: the neural ODE on 400 and "
+        help="noise: 0, 1, 5, 10 %% (SINDy fits noisy data by the weak form with an ensemble: "
+        "column 'fitting', figure *_sindy_inclusion); train-points: the neural ODE on 400 and "
         "2000 rotating-linear points",
     )
     compare.add_argument("--out", default="results", help="output folder (default: results/)")

@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "coefficient_figure",
     "error_figure",
+    "inclusion_figure",
     "loss_figure",
     "phase_figure",
     "plot_bifurcation_diagram",
@@ -150,6 +151,31 @@ def coefficient_figure(case, system):
     return fig
 
 
+def inclusion_figure(cases, dataset, variables):
+    """Inclusion probability of each library term, one panel per noise level (ensembles)."""
+    plt = _pyplot()
+    chosen = [c for c in cases if c.dataset == dataset and hasattr(c.model, "coef_samples_")]
+    names = chosen[0].model.get_feature_names()
+    fig, axes = plt.subplots(
+        1,
+        len(chosen),
+        figsize=(1.5 + 0.45 * len(names) * len(chosen), 3.4),
+        layout="constrained",
+        squeeze=False,
+    )
+    for ax, case in zip(axes[0], chosen):
+        image = ax.imshow(
+            case.model.inclusion_probabilities_, cmap="viridis", vmin=0, vmax=1, aspect="auto"
+        )
+        ax.set_xticks(range(len(names)), names, rotation=90)
+        ax.set_yticks(range(len(variables)), [f"d{v}/dt" for v in variables])
+        ax.set_title(f"noise {case.noise:.0%}, {case.train_points} points", fontsize=9)
+        ax.set_xlabel("library term")
+    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label="inclusion probability")
+    fig.suptitle(f"{dataset}: SINDy ensemble (weak form), inclusion probabilities", fontsize=9)
+    return fig
+
+
 def loss_figure(case):
     """The neural ODE's training loss against the iteration."""
     plt = _pyplot()
@@ -204,6 +230,9 @@ def save_figures(cases, folder, formats=("png",)):
                 write(coefficient_figure(case, systems[dataset]), f"{dataset}_sindy_coefficients")
             if case.model_name == "neural_ode":
                 write(loss_figure(case), f"{dataset}_neural_ode_loss")
+        if any(c.dataset == dataset and hasattr(c.model, "coef_samples_") for c in cases):
+            variables = systems[dataset].variables
+            write(inclusion_figure(cases, dataset, variables), f"{dataset}_sindy_inclusion")
     return written
 
 

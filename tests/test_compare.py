@@ -107,3 +107,11 @@ def test_figures_are_written_and_not_empty(cases, tmp_path):
         assert path.stat().st_size > 5000
         if path.suffix == ".png":
             assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_noisy_sindy_uses_the_weak_form_with_an_ensemble():
+    table = compare(["lorenz"], ["sindy"], noise=[0.0, 0.05], train_points=[2000], quick=True)
+    clean, noisy = table.iloc[0], table.iloc[1]
+    assert clean.fitting.startswith("derivatives") and noisy.fitting == "weak form + ensemble"
+    assert clean.structure and noisy.structure
+    assert noisy.coef_error < 0.5

@@ -32,6 +32,7 @@ WRITES = {
     "identify_sigmoid_map.py": {"identify_sigmoid_map.png"},
     "neural_ode_activations.py": {"neural_ode_activations.png"},
     "neural_ode_rotating.py": {"neural_ode_rotating.png"},
+    "noisy_lorenz_weak_ensemble.py": {"noisy_lorenz_weak_ensemble.png"},
     "pandas_input.py": set(),
     "piecewise_linear_flows.py": {"piecewise_linear_flows.png"},
     "quickstart_lorenz.py": set(),

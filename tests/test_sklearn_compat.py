@@ -96,6 +96,14 @@ ESTIMATORS += [
     LeastSquares(alpha=0.5),
 ]
 
+# --- noise (issue 13) -------------------------------------------------------------------------
+from sparseid.optimizers import EnsembleOptimizer  # noqa: E402
+
+ESTIMATORS += [
+    STLSQ(threshold="auto"),
+    EnsembleOptimizer(STLSQ(threshold=1e-3), n_models=10, n_blocks=4, random_state=0),
+]
+
 # --- more sparse optimizers (issue 16) -------------------------------------------------------
 from sparseid.optimizers import FROLS, SR3, SSR, BestSubset, ConstrainedSR3  # noqa: E402
 

@@ -11,6 +11,7 @@ from ._default import DEFAULT_DIFFERENTIATION, default_differentiation
 from ._finite_difference import FiniteDifference
 from ._fornberg import fornberg_weights
 from ._noise import NoiseWarning, check_noise, estimate_noise
+from ._noise_aware import noise_aware_differentiation
 from ._savitzky_golay import SavitzkyGolay
 from ._spectral import Spectral
 from ._spline import SmoothingSpline
@@ -29,4 +30,5 @@ __all__ = [
     "default_differentiation",
     "estimate_noise",
     "fornberg_weights",
+    "noise_aware_differentiation",
 ]

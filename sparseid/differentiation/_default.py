@@ -28,7 +28,8 @@ def default_differentiation():
     coarser steps order 10 is better, but its one-sided end stencils amplify noise three times as
     much as order 8's (weight norms 95/dt against 33/dt at the first sample; 1.23/dt against
     1.17/dt in the interior, 1.08/dt for order 6). On noisy data every high order is a poor
-    choice: :func:`check_noise` detects it and suggests a smoothing method.
+    choice: :func:`check_noise` detects it, and the models' default
+    (:func:`noise_aware_differentiation`) then switches to a Savitzky-Golay smoother.
 
     Returns
     -------

@@ -9,7 +9,7 @@ from .._params import check_integer
 from ._base import UNIFORM_RTOL_FAST_PATH, BaseDifferentiation, _time_grid
 from ._fornberg import fornberg_weights
 
-__all__ = ["NoiseWarning", "check_noise", "estimate_noise"]
+__all__ = ["NoiseWarning", "check_noise", "estimate_noise", "interior_weight_norm"]
 
 # 1 / Phi^{-1}(3/4): turns a median absolute deviation into a Gaussian standard deviation.
 _MAD_TO_STD = 1.482602218505602
@@ -97,6 +97,19 @@ def estimate_noise(x, t=None, *, difference_order=6):
     return float(sigma[0]) if squeeze else sigma
 
 
+def interior_weight_norm(method, step):
+    """``||w||_2`` of a local linear method's interior weights at sampling step ``step``.
+
+    White noise of standard deviation ``sigma`` becomes noise of standard deviation
+    ``sigma * ||w||_2`` in the method's estimate (``method.halo`` must be an integer).
+    """
+    halo = method.halo
+    # The response to a unit impulse holds the interior weights, reversed.
+    impulse = np.zeros(4 * halo + 1)
+    impulse[2 * halo] = 1.0
+    return float(np.linalg.norm(method(impulse, step)[halo : 3 * halo + 1]))
+
+
 def check_noise(x, t, method, *, threshold=0.1, x_dot=None):
     """Warn when the noise in ``x`` is likely to dominate the derivative from ``method``.
 
@@ -171,11 +184,7 @@ def noise_ratio(x2d, t, method, mean_square, threshold=0.1):
     largest = np.array([max(col.max(), -col.min()) for col in x2d.T])
     rounding = 64 * np.finfo(np.float64).eps * largest
     sigma = np.where(sigma <= rounding, 0.0, sigma)
-    # The response to a unit impulse holds the interior weights, reversed.
-    impulse = np.zeros(4 * halo + 1)
-    impulse[2 * halo] = 1.0
-    response = method(impulse, step)[halo : 3 * halo + 1]
-    noise = sigma * np.linalg.norm(response)
+    noise = sigma * interior_weight_norm(method, step)
     signal_power = np.maximum(mean_square - noise**2, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(noise > 0, noise / np.sqrt(signal_power), 0.0)

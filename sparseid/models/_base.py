@@ -266,7 +266,8 @@ class DynamicsModel(
         )
         times = data.require_time("differentiate X")
         method = self._differentiation()
-        method = default_differentiation() if method is None else method
+        if method is None:  # the default chosen in fit, by the noise of the training data
+            method = getattr(self, "differentiation_", None) or default_differentiation()
         out = [np.empty_like(x) for x in data.x]
         for k, a, b in data.pieces():
             out[k][a:b] = method(data.x[k][a:b], times[k][a:b])

@@ -11,8 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 from ..optimizers import BaseOptimizer
 from ._base import DynamicsModel
 from ._partial_fit import PartialFitMixin, reset_partial_fit
-from ._streaming import accumulate, row_blocks
+from ._streaming import accumulate, row_blocks, time_block_statistics
 from ._streaming import theta_blocks as theta_stream
+from ._uncertainty import UncertaintyMixin, format_term
 
 __all__ = ["LibraryModel"]
 
@@ -67,7 +68,7 @@ def format_equation(coefs, names, precision=3):
     return " ".join(parts) if parts else _format_number(0.0, precision)
 
 
-class LibraryModel(PartialFitMixin, DynamicsModel):
+class LibraryModel(UncertaintyMixin, PartialFitMixin, DynamicsModel):
     """Shared core: Θ(states, inputs) → targets through an optimizer; compiled for speed.
 
     Subclasses provide ``_make_library()`` and ``_make_optimizer()`` (unfitted estimators).
@@ -94,6 +95,11 @@ class LibraryModel(PartialFitMixin, DynamicsModel):
 
     # fitting: one block loop (see _streaming) --------------------------------------------
     def _fit_trajectories(self, data, inputs, validation_data=None):
+        settings = self._weak_settings()
+        if settings is not None:  # the weak form (sparseid.weak) instead of pointwise targets
+            from ..weak._model import fit_weak_model
+
+            return fit_weak_model(self, data, inputs, settings)
         self._fit_blocks(self._trajectory_blocks(data, inputs), len(self.target_names_))
 
     def _fit_targets(self, Z, Y):
@@ -128,11 +134,11 @@ class LibraryModel(PartialFitMixin, DynamicsModel):
             first = next(blocks)
         library.fit(first[0][:1])
         stream = theta_stream(library, itertools.chain([first], blocks), foreign=foreign)
-        if isinstance(optimizer, BaseOptimizer):
-            stats = accumulate(
-                stream, lambda theta, row: self._check_finite_terms(library, theta, row)
-            )
-            optimizer._fit_model_statistics(stats, y_1d=n_targets == 1)
+        name_terms = lambda theta, row: self._check_finite_terms(library, theta, row)  # noqa: E731
+        if hasattr(optimizer, "fit_blocks"):  # an ensemble: statistics of blocks of time
+            optimizer.fit_blocks(time_block_statistics(stream, name_terms, optimizer.n_blocks))
+        elif isinstance(optimizer, BaseOptimizer):
+            optimizer._fit_model_statistics(accumulate(stream, name_terms), y_1d=n_targets == 1)
         else:
             parts = list(stream)
             theta = np.concatenate([p[0] for p in parts])
@@ -158,10 +164,28 @@ class LibraryModel(PartialFitMixin, DynamicsModel):
             raise ValueError(
                 f"the optimizer {type(optimizer).__name__} returned non-finite coefficients"
             )
+        self._store_fit(library, optimizer, coef, getattr(optimizer, "coef_stderr_", None))
+
+    # weak form (sparseid.weak) ------------------------------------------------------------
+    def _weak_settings(self):
+        """The :class:`sparseid.weak.WeakForm` to fit with, or None for pointwise targets (hook)."""
+        return None
+
+    def _store_fit(self, library, optimizer, coef, stderr, per_target=None):
+        """Record a fit: library, optimizer, coefficients, standard errors, names, compiled rhs.
+
+        ``optimizer`` is None when each target has its own fitted optimizer (``per_target``,
+        the weak form); ensembles' samples and inclusion probabilities are gathered from them.
+        """
+        from ..optimizers._ensemble import gather_ensemble
+
         self.feature_library_ = library
-        self.optimizer_ = optimizer
+        if optimizer is not None:
+            self.optimizer_ = optimizer
+        elif hasattr(self, "optimizer_"):
+            del self.optimizer_
+        gather_ensemble(self, [optimizer] if optimizer is not None else per_target)
         self.coef_ = coef
-        stderr = getattr(optimizer, "coef_stderr_", None)
         self.coef_stderr_ = None if stderr is None else np.asarray(stderr).reshape(coef.shape)
         self.feature_names_ = [str(n) for n in self._library_names(library)]
         self._compile_rhs()
@@ -318,10 +342,30 @@ class LibraryModel(PartialFitMixin, DynamicsModel):
         suffix = "[k+1]" if self._is_map else "'"
         return [f"({v}){suffix}" for v in self.variable_names_]
 
-    def equations(self, precision=3):
-        """Right-hand sides as strings, one per target, e.g. ``-10.000 x + 10.000 y``."""
+    def equations(self, precision=3, uncertainty=None):
+        """Right-hand sides as strings, one per target, e.g. ``-10.000 x + 10.000 y``.
+
+        Parameters
+        ----------
+        precision : int
+            Digits after the decimal point.
+        uncertainty : {None, "stderr", "interval"}, default=None
+            Show each coefficient's standard error, ``-10.000 (± 0.012) x``, or its 90 %
+            interval over an ensemble, ``-10.000 [-10.021, -9.980] x``, as one sum of terms.
+        """
         check_is_fitted(self)
-        return [format_equation(row, self.feature_names_, precision) for row in self.coef_]
+        if self._check_uncertainty(uncertainty) is None:
+            return [format_equation(row, self.feature_names_, precision) for row in self.coef_]
+        spreads = self._spreads(uncertainty, precision)
+        out = []
+        for row, spread in zip(self.coef_, spreads):
+            terms = [
+                format_term(c, name, precision, s)
+                for c, name, s in zip(row, self.feature_names_, spread)
+                if c != 0
+            ]
+            out.append(" + ".join(terms) if terms else f"{0.0:.{precision}f}")
+        return out
 
     def print(self, lhs=None, precision=3):
         """Print the learned equations, e.g. ``(x)' = -10.000 x + 10.000 y``.
@@ -342,10 +386,19 @@ class LibraryModel(PartialFitMixin, DynamicsModel):
         check_is_fitted(self)
         return self.coef_
 
-    def coefficients_frame(self):
-        """Coefficients as a DataFrame: one row per target, one column per library term."""
+    def coefficients_frame(self, uncertainty=None):
+        """Coefficients as a DataFrame: one row per target, one column per library term.
+
+        Parameters
+        ----------
+        uncertainty : {None, "stderr", "interval"}, default=None
+            Add, under each term, the standard error (columns ``(term, "coef")``,
+            ``(term, "stderr")``) or the ensemble's 90 % interval (``"lower"``, ``"upper"``).
+        """
         check_is_fitted(self)
-        return pd.DataFrame(self.coef_, index=self._lhs(), columns=self.feature_names_)
+        if self._check_uncertainty(uncertainty) is None:
+            return pd.DataFrame(self.coef_, index=self._lhs(), columns=self.feature_names_)
+        return self._uncertainty_frame(uncertainty)
 
     def get_feature_names(self):
         """Names of the library terms (the columns of ``coef_``)."""
@@ -430,6 +483,9 @@ class LibraryModel(PartialFitMixin, DynamicsModel):
             fields = state.child("optimizer")
             optimizer = optimizer_from_json(self._make_optimizer(), fields, self.coef_, stderr)
             self.optimizer_ = optimizer
+            from ..optimizers._ensemble import gather_ensemble
+
+            gather_ensemble(self, [optimizer])
         self.surface_search_ = None
         if "surface_search" in state:
             from ._surface_search import search_from_json

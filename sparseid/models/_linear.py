@@ -26,7 +26,8 @@ class LinearModel(LibraryModel):
     alpha : float, default=0.0
         Ridge penalty (0 is plain least squares).
     differentiation_method : differentiator, default=None
-        How to estimate dx/dt; None means the package default.
+        How to estimate dx/dt; None means the package default, chosen by the data's noise
+        (see :func:`sparseid.differentiation.noise_aware_differentiation`).
 
     Attributes
     ----------
@@ -38,7 +39,7 @@ class LinearModel(LibraryModel):
         The matrix D multiplying control inputs (m = 0 without inputs).
     eigenvalues_ : ndarray of shape (d,)
         Eigenvalues of B (complex), which give the growth rates and frequencies.
-    coef_, coef_stderr_, feature_names_ : as in :class:`SINDy`.
+    coef_, coef_stderr_, feature_names_, differentiation_ : as in :class:`SINDy`.
 
     Examples
     --------

@@ -173,20 +173,34 @@ class ModelDataMixin:
         if self._is_map:
             return regression_blocks(data, inputs, None, is_map=True)
         data.require_time("differentiate X", advice)
-        method, noise_check = self._resolved_differentiation()
+        method, noise_check = self._resolved_differentiation(data)
         return regression_blocks(data, inputs, method, noise_check=noise_check)
 
-    def _resolved_differentiation(self):
-        """The differentiator, and the noise check to run on each piece (for the default)."""
-        from ..differentiation import default_differentiation
+    def _resolved_differentiation(self, data=None):
+        """The differentiator, and the noise check to run on each piece (for the default).
+
+        The default is chosen by the estimated noise of ``data`` (validated trajectories), by
+        :func:`sparseid.differentiation.noise_aware_differentiation`: exact differences on clean
+        data, a smoother when noise would dominate. Without data (Dask input) it is
+        :func:`sparseid.differentiation.default_differentiation`. The choice is kept on the model
+        as ``differentiation_``.
+        """
+        from ..differentiation import default_differentiation, noise_aware_differentiation
         from ..differentiation._noise import noise_ratio
 
         method = self._differentiation()
         if method is not None:
+            self.differentiation_ = method
             return method, None
-        method = default_differentiation()
-        # The default is exact on clean data but amplifies noise: warn (NoiseWarning) when the
-        # data are noisy enough for that to matter, suggesting a smoother.
+        if data is None:
+            method = default_differentiation()
+        else:
+            times = data.require_time("differentiate X")
+            pieces = [(data.x[k][a:b], times[k][a:b]) for k, a, b in data.pieces()]
+            method = noise_aware_differentiation(pieces)
+        self.differentiation_ = method
+        # Warn (NoiseWarning) when even the chosen default leaves the derivative dominated by
+        # noise, suggesting a smoother (or the weak form).
         return method, lambda x, t, mean_square: noise_ratio(x, t, method, mean_square)
 
     def _is_trusted_array(self, X, u):

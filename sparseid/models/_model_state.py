@@ -30,6 +30,13 @@ class FittedStateMixin:
         }
         if hasattr(self, "feature_names_in_"):
             state["feature_names_in"] = [str(n) for n in self.feature_names_in_]
+        if getattr(self, "differentiation_", None) is not None:
+            from ._persistence import encode
+
+            # The differentiator fit chose (or was given), as a model parameter is saved.
+            state["differentiation"] = encode(
+                self.differentiation_, "differentiation_", "differentiation"
+            )
         return state
 
     def _load_base_state(self, state):
@@ -54,3 +61,9 @@ class FittedStateMixin:
         if "feature_names_in" in state:
             names = state.strings("feature_names_in", n)
             self.feature_names_in_ = np.asarray(names, dtype=object)
+        if "differentiation" in state:
+            from ._persistence import decode
+
+            self.differentiation_ = decode(
+                state["differentiation"], state.name("differentiation"), "differentiation"
+            )

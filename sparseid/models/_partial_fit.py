@@ -183,7 +183,7 @@ class PartialFitMixin:
             )
         method, noise_check = None, None
         if y is None and not self._is_map:
-            method, noise_check = self._resolved_differentiation()
+            method, noise_check = self._resolved_differentiation(data)
         return _State(library, optimizer, foreign, method, noise_check, y is not None)
 
     def _partial_blocks(self, state, data, inputs, y, continues, left_open):

@@ -46,6 +46,8 @@ MAX_FILE_BYTES = 256 * 2**20
 #: Deepest nesting of JSON arrays and objects in a model file.
 MAX_DEPTH = 64
 _MAX_INT = 2**63
+#: Arguments of non-model estimators that hold estimators (an ensemble's base optimizer).
+_NESTED = {"optimizer": {"optimizer": "optimizer"}}
 
 
 def encode(value, where="params", kind=None):
@@ -75,7 +77,10 @@ def encode(value, where="params", kind=None):
         params = value.get_params(deep=False)
         return {
             "__estimator__": path,
-            "params": {k: encode(v, f"{where}.{k}") for k, v in params.items()},
+            "params": {
+                k: encode(v, f"{where}.{k}", _NESTED.get(kind, {}).get(k))
+                for k, v in params.items()
+            },
         }
     raise TypeError(
         f"{where} = {short(value)} cannot be saved as JSON (only numbers, strings and sparseid's "
@@ -105,7 +110,11 @@ def decode(value, field, kind=None):
             from ..libraries._serialize import build_library
 
             return build_library(value["__library__"], f"{field}.__library__")
-        if keys == ["__estimator__", "params"] and kind in ("optimizer", "differentiation"):
+        if keys == ["__estimator__", "params"] and kind in (
+            "optimizer",
+            "differentiation",
+            "weak_form",
+        ):
             entry = resolve(value["__estimator__"], kind, f"{field}.__estimator__")
             return build(entry, value["params"], f"{field}.params")
     expected = f"a {kind} description" if kind else "a number, string, boolean, list or null"
@@ -121,7 +130,7 @@ def build(entry, params, field):
     if unknown:
         shown = ", ".join(short(k, 40) for k in unknown[:5])
         raise FieldError(f"{field} has unknown parameter(s) {shown} of {entry.cls.__name__}")
-    nested = PARAM_KINDS if entry.kind == "model" else {}
+    nested = PARAM_KINDS if entry.kind == "model" else _NESTED.get(entry.kind, {})
     kwargs = {k: decode(v, f"{field}.{k}", nested.get(k)) for k, v in params.items()}
     return check_params(entry, entry.cls(**kwargs), field)
 
@@ -129,7 +138,7 @@ def build(entry, params, field):
 # --------------------------------------------------------------------------------------------
 # the fitted state of an optimizer (sparseid's own; rebuilt from the model's parameters)
 _OPTIMIZER_FITTED = {"n_features_in_", "coef_", "coef_stderr_", "stats_"}
-_STLSQ_FITTED = {"support_", "n_iter_", "history_"}
+_STLSQ_FITTED = {"support_", "n_iter_", "history_", "threshold_", "threshold_path_"}
 
 
 def optimizer_to_json(optimizer):
@@ -158,6 +167,8 @@ def optimizer_to_json(optimizer):
         state["support"] = optimizer.support_.tolist()
         state["n_iter"] = int(optimizer.n_iter_)
         state["history"] = [h.tolist() for h in optimizer.history_]
+        if isinstance(optimizer.threshold, str):  # "auto": the thresholds chosen per target
+            state["threshold"] = float_list(optimizer.threshold_, allow_nonfinite=True)
     elif declared:
         state["fitted"] = {
             name: _fitted_to_json(getattr(optimizer, name), kind)
@@ -227,6 +238,12 @@ def optimizer_from_json(optimizer, state, coef, stderr):
             raise state.error("history", f"must be a list of supports, got {short(history)}")
         count = len(history)
         optimizer.history_ = state.arrays("history", [(k, p)] * count, dtype=bool)
+        # The threshold path of threshold="auto" is a diagnostic that is not saved.
+        optimizer.threshold_path_ = None
+        if "threshold" in state:
+            optimizer.threshold_ = state.array("threshold", (k, 1), allow_nonfinite=True)
+        else:
+            optimizer.threshold_ = optimizer.threshold
     elif "fitted" in state:
         declared = getattr(type(optimizer), "_json_fitted", {})
         fitted = state.child("fitted")

@@ -5,12 +5,27 @@ from __future__ import annotations
 import copy
 from typing import ClassVar
 
+import numpy as np
 from sklearn.base import clone
 
-from .._params import Bool, Estimator
+from .._params import Bool, Check, Estimator
 from ._library_model import LibraryModel
 
 __all__ = ["SINDy"]
+
+
+def _check_weak_form(owner, name, value):
+    from ..weak import WeakForm
+
+    if isinstance(value, bool | np.bool_) or value is None:
+        return bool(value)
+    if isinstance(value, WeakForm):
+        value._check_params()
+        return value
+    raise TypeError(
+        f"{type(owner).__name__}: {name}={value!r} must be a bool or a sparseid.weak.WeakForm, "
+        f"got {type(value).__name__}"
+    )
 
 
 class SINDy(LibraryModel):
@@ -36,24 +51,41 @@ class SINDy(LibraryModel):
         ``transform`` at every evaluation (much slower, and no Jacobian), and ``to_sympy``,
         ``latex``, code export and ``save`` (JSON) raise a TypeError; pickle works.
     differentiation_method : differentiator, default=None
-        How to estimate dx/dt; None means :func:`sparseid.differentiation.default_differentiation`.
+        How to estimate dx/dt; None means the package default chosen by the data's estimated
+        noise: ``FiniteDifference(order=8)`` on clean data, a ``SavitzkyGolay`` smoother when
+        noise would dominate its derivative (the rule:
+        :func:`sparseid.differentiation.noise_aware_differentiation`).
     optimizer : regressor, default=None
         Any regressor with ``fit(Θ, y)`` and ``coef_`` and no intercept (PySINDy's optimizers
-        included); None means ``STLSQ()``. sparseid's optimizers are fitted from sufficient
-        statistics folded block by block, so the library matrix Θ is never whole in memory (and
-        ``partial_fit`` and Dask collections work); any other regressor gets the whole Θ, and
-        works with ``fit`` on in-memory data only.
+        included); None means ``STLSQ()``, or ``STLSQ(threshold="auto")`` with ``weak_form``.
+        sparseid's optimizers are fitted from sufficient statistics folded block by block, so
+        the library matrix Θ is never whole in memory (and ``partial_fit`` and Dask
+        collections work; an ensemble keeps the statistics of every 256 rows); any other
+        regressor gets the whole Θ, and works with ``fit`` on in-memory data only.
     discrete_time : bool, default=False
         Learn a map x[k+1] = f(x[k]) instead of a flow; ``simulate`` then iterates it.
+    weak_form : bool or WeakForm, default=False
+        Fit the weak form of the equations (test-function integrals, no pointwise
+        derivatives; covariance-weighted and iterated): True for the default
+        :class:`sparseid.weak.WeakForm`, or a ``WeakForm`` with other settings. The
+        ``differentiation_method`` is then not used for fitting. For noisy data.
 
     Attributes
     ----------
     coef_ : ndarray of shape (n_targets, n_terms)
         The learned coefficients.
+    differentiation_ : differentiator
+        The differentiator the derivatives were estimated with (the given one, or the default
+        chosen for these data); absent with ``weak_form`` or given targets.
     coef_stderr_ : ndarray of shape (n_targets, n_terms) or None
         Standard errors of the coefficients (zero off the support), when the optimizer gives them.
     feature_library_, optimizer_ : estimators
-        The fitted library and optimizer.
+        The fitted library and optimizer. With ``weak_form`` the optimizer was fitted on the
+        whitened weak equations of all targets as one block-diagonal problem (its ``coef_``
+        has one row of ``n_targets * n_terms`` entries).
+    weak_form_ : WeakForm
+        With ``weak_form``: the settings used, with the chosen half-widths, the number of test
+        functions, the estimated noise and the number of reweighting rounds.
     feature_names_ : list of str
         Names of the library terms.
     switching_surfaces_ : list of (ndarray, float)
@@ -93,6 +125,7 @@ class SINDy(LibraryModel):
         "differentiation_method": Estimator("differentiator"),
         "optimizer": Estimator("optimizer"),
         "discrete_time": Bool(),
+        "weak_form": Check(_check_weak_form, "a bool or a sparseid.weak.WeakForm"),
     }
 
     def __init__(
@@ -101,11 +134,13 @@ class SINDy(LibraryModel):
         differentiation_method=None,
         optimizer=None,
         discrete_time=False,
+        weak_form=False,
     ):
         self.feature_library = feature_library
         self.differentiation_method = differentiation_method
         self.optimizer = optimizer
         self.discrete_time = discrete_time
+        self.weak_form = weak_form
 
     def _make_library(self):
         from ..libraries import PolynomialLibrary
@@ -133,10 +168,23 @@ class SINDy(LibraryModel):
     def _make_optimizer(self):
         from ..optimizers import STLSQ
 
-        return STLSQ() if self.optimizer is None else clone(self.optimizer)
+        if self.optimizer is None:
+            # The weak form's weighted equations have calibrated errors, so the threshold can
+            # be chosen by an information criterion (see STLSQ's threshold="auto").
+            weak = self.weak_form is not None and self.weak_form is not False
+            return STLSQ(threshold="auto") if weak else STLSQ()
+        return clone(self.optimizer)
 
     def _differentiation(self):
         return self.differentiation_method
+
+    def _weak_settings(self):
+        from ..weak import WeakForm
+
+        value = _check_weak_form(self, "weak_form", self.weak_form)
+        if isinstance(value, WeakForm):
+            return clone(value)
+        return WeakForm() if value else None
 
     @property
     def _is_map(self):

@@ -314,3 +314,26 @@ def accumulate(blocks, name_terms):
             yield theta, y
 
     return SufficientStatistics.from_blocks(checked())
+
+
+def time_block_statistics(blocks, name_terms, n_groups, rows=256):
+    """Statistics of about ``n_groups`` contiguous groups of rows, for a block bootstrap.
+
+    Each library block ``(Θ, Y)`` is summarised in pieces of at most ``rows`` rows, so only
+    p×p statistics of every ``rows`` rows are kept (never Θ); consecutive pieces are then added
+    into ``n_groups`` groups of about equal numbers of rows (fewer when there are fewer
+    pieces). ``name_terms`` is as for :func:`accumulate`.
+    """
+    fine, starts, offset = [], [], 0
+    for theta, y in blocks:
+        if not np.isfinite(theta).all():
+            name_terms(theta, offset)
+        for a in range(0, len(theta), rows):
+            fine.append(SufficientStatistics.from_arrays(theta[a : a + rows], y[a : a + rows]))
+            starts.append(offset + a)
+        offset += len(theta)
+    groups = {}
+    for start, stats in zip(starts, fine, strict=True):
+        g = min(n_groups - 1, start * n_groups // max(offset, 1))
+        groups[g] = stats if g not in groups else groups[g] + stats
+    return [groups[g] for g in sorted(groups)]

@@ -1,8 +1,10 @@
 """Sparse and plain linear regression on sufficient statistics (the SINDy optimizers)."""
 
+from sparseid.optimizers._auto_threshold import ThresholdPath
 from sparseid.optimizers._base import BaseOptimizer
 from sparseid.optimizers._best_subset import BestSubset
 from sparseid.optimizers._constrained_sr3 import ConstrainedSR3
+from sparseid.optimizers._ensemble import EnsembleOptimizer
 from sparseid.optimizers._frols import FROLS
 from sparseid.optimizers._least_squares import LeastSquares
 from sparseid.optimizers._sr3 import SR3
@@ -18,6 +20,8 @@ __all__ = [
     "BaseOptimizer",
     "BestSubset",
     "ConstrainedSR3",
+    "EnsembleOptimizer",
     "LeastSquares",
     "SufficientStatistics",
+    "ThresholdPath",
 ]

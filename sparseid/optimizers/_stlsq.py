@@ -5,7 +5,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from sparseid._params import Bool, Integer, Real
+from sparseid._params import Bool, Check, Integer, Real, check_real
 from sparseid.exceptions import ConvergenceWarning
 from sparseid.optimizers._base import BaseOptimizer
 
@@ -13,6 +13,12 @@ __all__ = ["STLSQ"]
 
 # A coefficient this small after thresholding counts as zero (as in PySINDy).
 _ZERO = 1e-14
+
+
+def _check_threshold(owner, name, value):
+    if isinstance(value, str) and value == "auto":
+        return value
+    return check_real(type(owner).__name__, name, value, minimum=0, type_error=ValueError)
 
 
 class STLSQ(BaseOptimizer):
@@ -28,9 +34,17 @@ class STLSQ(BaseOptimizer):
 
     Parameters
     ----------
-    threshold : float, default=0.1
+    threshold : float or "auto", default=0.1
         Smallest coefficient magnitude kept (on the normalised columns when
-        ``normalize_columns`` is true).
+        ``normalize_columns`` is true). "auto" fits a path of 41 thresholds on the statistics
+        (zero, and a geometric grid over the magnitudes of the ridge coefficients) and keeps
+        the one with the smallest Bayesian information criterion
+        ``sum_i n log(RSS_i / n) + |S_i| log n`` (residuals below a millionth of a target's
+        norm count as exact, so on clean data the sparsest exact support wins). Because
+        thresholding never re-admits a dropped term, a stepwise search then adds or drops
+        one term at a time while the criterion improves; a target whose support it changes
+        gets least-squares coefficients and a threshold of NaN. The path is ``threshold_path_`` (see
+        :class:`sparseid.optimizers.ThresholdPath`).
     alpha : float, default=0.05
         Ridge penalty of the thresholding rounds (on the normalised columns when
         ``normalize_columns`` is true).
@@ -59,6 +73,11 @@ class STLSQ(BaseOptimizer):
         (``inf`` where the support is collinear or has no residual degrees of freedom).
     stats_ : SufficientStatistics
         The statistics the model was fitted from.
+    threshold_ : float or ndarray of shape (n_targets, 1)
+        The threshold used (with ``threshold="auto"``, the one chosen for each target).
+    threshold_path_ : ThresholdPath or None
+        With ``threshold="auto"``: every threshold tried, its number of terms, residual sum
+        of squares and criterion, for a Pareto plot; None otherwise.
     n_features_in_ : int
         Number of library columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -82,7 +101,7 @@ class STLSQ(BaseOptimizer):
     """
 
     _parameter_rules: ClassVar = {
-        "threshold": Real(minimum=0),
+        "threshold": Check(_check_threshold, "a real number >= 0 or 'auto'"),
         "alpha": Real(minimum=0),
         "max_iter": Integer(minimum=1),
         "normalize_columns": Bool(),
@@ -99,6 +118,24 @@ class STLSQ(BaseOptimizer):
         self.unbias = unbias
 
     def _fit_statistics(self, stats):
+        if isinstance(self.threshold, str):  # "auto"
+            from sparseid.optimizers._auto_threshold import threshold_path
+
+            path = threshold_path(self, stats)
+            threshold = path.thresholds[path.best][:, None]  # one per target
+        else:
+            path, threshold = None, self.threshold
+        self._fit_threshold(stats, threshold)
+        if path is not None and path.refined.any():
+            rows = path.refined
+            self.coef_[rows] = path.coef[rows]
+            self.support_ = self.coef_ != 0
+            threshold = np.where(rows[:, None], np.nan, threshold)
+        self.threshold_ = threshold
+        self.threshold_path_ = path
+        return self
+
+    def _fit_threshold(self, stats, threshold):
         n_targets, n_features = stats.n_targets, stats.n_features
         # Thresholds and the ridge act on coefficients of the normalised columns if asked.
         weights = stats.column_norms if self.normalize_columns else np.ones(n_features)
@@ -118,7 +155,7 @@ class STLSQ(BaseOptimizer):
                 break
             n_iter += 1
             coef = stats.solve(support, self.alpha, penalty_weights=weights, feature_names=names)
-            support &= np.abs(coef * weights) >= self.threshold
+            support &= np.abs(coef * weights) >= threshold
             kept = np.where(support, coef, 0.0)
             history.append(support.copy())
             pattern = kept != 0
@@ -138,7 +175,7 @@ class STLSQ(BaseOptimizer):
         empty = np.flatnonzero(~support.any(axis=1))
         if empty.size:
             warnings.warn(
-                f"STLSQ: threshold={self.threshold} removed every term of target(s) "
+                f"STLSQ: threshold={threshold} removed every term of target(s) "
                 f"{empty.tolist()}; their coefficients are all 0. Lower the threshold.",
                 UserWarning,
                 stacklevel=4,
@@ -162,4 +199,3 @@ class STLSQ(BaseOptimizer):
         self.support_ = self.coef_ != 0
         self.n_iter_ = n_iter
         self.history_ = history
-        return self
