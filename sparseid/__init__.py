@@ -20,8 +20,11 @@ from .libraries import (
     ConcatLibrary,
     CustomLibrary,
     FourierLibrary,
+    HingeLibrary,
     IdentityLibrary,
+    ParametricLibrary,
     PolynomialLibrary,
+    SwitchedLibrary,
     TensoredLibrary,
 )
 from .models import (
@@ -33,7 +36,16 @@ from .models import (
     SINDy,
     load_model,
 )
-from .optimizers import FROLS, SR3, SSR, STLSQ, BestSubset, ConstrainedSR3, LeastSquares
+from .optimizers import (
+    FROLS,
+    SR3,
+    SSR,
+    STLSQ,
+    BestSubset,
+    ConstrainedSR3,
+    EnsembleOptimizer,
+    LeastSquares,
+)
 
 # PySINDy's names where the concept is the same. Deliberately not aliased, because ours differ:
 # SmoothedFiniteDifference (PySINDy smooths with savgol_filter, then takes finite differences;
@@ -51,19 +63,23 @@ __all__ = [
     "ConstrainedSR3",
     "CustomLibrary",
     "DynamicsModel",
+    "EnsembleOptimizer",
     "FiniteDifference",
     "FourierLibrary",
+    "HingeLibrary",
     "IdentityLibrary",
     "LeastSquares",
     "LinearModel",
     "NeuralODE",
     "NeuralODEClassifier",
     "NeuralODERegressor",
+    "ParametricLibrary",
     "PolynomialLibrary",
     "SINDy",
     "SavitzkyGolay",
     "SmoothingSpline",
     "Spectral",
+    "SwitchedLibrary",
     "TensoredLibrary",
     "TotalVariation",
     "__version__",
