@@ -229,28 +229,17 @@ def _pair_blocks(model, xa, ta, step, ua, ya, da, dask):
         raise global_halo_error(method, "be applied to a Dask array block by block")
     chunks = _merge_small_chunks(xa.chunks[0], 2 * h + 1)
     xa = xa.rechunk((chunks, -1))
-    if ta is None:
-        x_dot = da.map_overlap(
-            _derivative,
-            xa,
-            depth={0: h, 1: 0},
-            boundary="none",
-            dtype=float,
-            method=method,
-            step=step,
-        )
-    else:
-        ta = ta.rechunk((chunks,))[:, None]
-        x_dot = da.map_overlap(
-            _derivative,
-            xa,
-            ta,
-            depth={0: h, 1: 0},
-            boundary="none",
-            dtype=float,
-            method=method,
-            step=None,
-        )
+    # The states, and the times as a column when they are not a constant step.
+    arrays = [xa] if ta is None else [xa, ta.rechunk((chunks,))[:, None]]
+    x_dot = da.map_overlap(
+        _derivative,
+        *arrays,
+        depth={0: h, 1: 0},
+        boundary="none",
+        dtype=float,
+        method=method,
+        step=step if ta is None else None,
+    )
     z = xa if ua is None else da.concatenate([xa, ua.rechunk((chunks, -1))], axis=1)
     yield from _zip_blocks(z, x_dot, dask)
 
