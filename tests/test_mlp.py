@@ -156,3 +156,31 @@ def test_softplus_is_stable_for_large_inputs():
     np.testing.assert_allclose(out[:, 0], [800.0, 0.0], atol=1e-12)
     gz, _ = mlp.vjp(mlp.unpack(theta), cache, np.ones((2, 1)))
     np.testing.assert_allclose(gz[:, 0], [1.0, 0.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "prelu"])
+def test_scaled_param_grad_and_reused_buffers(activation):
+    # scales weight each evaluation (the adjoint's quadrature); the deltas are left untouched
+    mlp, theta = _network(activation, sizes=(2, 5, 3, 2))
+    field = mlp.bind(theta)
+    rng = np.random.default_rng(3)
+    caches, deltas = [], []
+    for _ in range(11):  # more than one chunk of stacked evaluations
+        _, cache = field(rng.normal(size=(6, 2)))
+        _, d = field.vjp(cache, rng.normal(size=(6, 2)), need_input=False)
+        caches.append(cache)
+        deltas.append(d)
+    copies = [[x.copy() for x in d] for d in deltas]
+    scales = rng.normal(size=11)
+    expected = sum(c * mlp.param_grad([ca], [d]) for c, ca, d in zip(scales, caches, deltas))
+    got = field.param_grad(caches, deltas, scales=list(scales))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-13)
+    for d, copy in zip(deltas, copies):
+        for x, y in zip(d, copy):
+            np.testing.assert_array_equal(x, y)
+    # the stacking buffers are kept and reused: equal results, no new arrays
+    plain = mlp.param_grad(caches, deltas)
+    buffers = {key: id(buf) for key, buf in field.workspace.items()}
+    assert buffers
+    np.testing.assert_array_equal(field.param_grad(caches, deltas), plain)
+    assert {key: id(buf) for key, buf in field.workspace.items()} == buffers

@@ -45,8 +45,8 @@ class TimeField:
         # τ's rate is constant, so only the network's outputs carry v back
         return self.bound.vjp(cache, np.ascontiguousarray(v[:, :-1]), need_input)
 
-    def param_grad(self, caches, deltas, out=None):
-        return self.bound.param_grad(caches, deltas, out)
+    def param_grad(self, caches, deltas, out=None, scales=None):
+        return self.bound.param_grad(caches, deltas, out, scales)
 
     def param_grad_into(self, cache, deltas, out):
         return self.bound.param_grad_into(cache, deltas, out)

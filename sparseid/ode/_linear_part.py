@@ -65,12 +65,12 @@ class LinearPartField:
         # the last entry is ∂L/∂(B z) = v, which param_grad pairs with the input z
         return v_z, [*deltas, v]
 
-    def param_grad(self, caches, deltas, out=None):
+    def param_grad(self, caches, deltas, out=None, scales=None):
         grad = np.zeros(self.n_params) if out is None else out
-        self.net.param_grad(caches, [d[:-1] for d in deltas], out=grad[: self.n_net])
+        self.net.param_grad(caches, [d[:-1] for d in deltas], grad[: self.n_net], scales)
         gB = grad[self.n_net :].reshape(self.B.shape)
-        for cache, d in zip(caches, deltas):
-            gB += d[-1].T @ cache[0]
+        for k, (cache, d) in enumerate(zip(caches, deltas)):
+            gB += d[-1].T @ cache[0] if scales is None else scales[k] * (d[-1].T @ cache[0])
         return grad
 
     def param_grad_into(self, cache, deltas, out):
