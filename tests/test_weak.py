@@ -52,24 +52,79 @@ def test_structure_at_10_percent_noise():
     assert np.all(model.coef_stderr_[true != 0] > 0)
 
 
-def test_gls_beats_plain_weak_form_at_10_percent():
+def test_joint_weighting_beats_per_target_and_plain_at_10_percent():
     errors = {}
-    for covariance in ("gls", "none"):
+    for covariance in ("joint", "gls", "none"):
         errs = []
         for seed in range(3):
             data = systems.make_lorenz(10_000, noise=0.1, random_state=seed)
             model = SINDy(weak_form=WeakForm(covariance=covariance)).fit(data)
             errs.append(np.abs(model.coef_ - lorenz_truth(model.feature_names_)).max())
         errors[covariance] = np.median(errs)
-    assert errors["gls"] < errors["none"]
+    assert errors["joint"] < errors["gls"] < errors["none"]
+
+
+def test_joint_whitening_matches_dense_generalised_least_squares():
+    # The banded, interleaved whitening gives the normal equations of dense GLS with the
+    # joint covariance in block (target-major) order.
+    from scipy import sparse
+
+    from sparseid.libraries import PolynomialLibrary
+    from sparseid.weak._covariance import state_jacobian, whiten_joint
+
+    data = systems.make_lorenz(600, noise=0.05, random_state=0)
+    x, t = data.to_numpy(), data.index.to_numpy()
+    library = PolynomialLibrary(degree=2).fit(x)
+    phi, dphi, _ = bump_matrices(t, 0.06, 8, 0.03)
+    G, B = phi @ library.transform(x), -(dphi @ x)
+    coef = lorenz_truth(list(library.get_feature_names_out(["x", "y", "z"])))
+    jac = state_jacobian(library.transform, x, 3, coef)
+    sigma = np.array([0.4, 0.5, 0.3])
+    X, y = whiten_joint(phi, dphi, jac, sigma, G, B)
+    blocks = [
+        [
+            sigma[ell] * (phi @ sparse.diags_array(jac[:, i, ell]) + (dphi if ell == i else 0))
+            for ell in range(3)
+        ]
+        for i in range(3)
+    ]
+    big = sparse.block_array(blocks).toarray()
+    chol = np.linalg.cholesky(big @ big.T)
+    design = np.linalg.solve(chol, np.kron(np.eye(3), G))
+    target = np.linalg.solve(chol, B.T.reshape(-1))
+    stacked = np.hstack(X)
+    # (equal up to the tiny relative ridge that keeps the banded Cholesky well defined)
+    np.testing.assert_allclose(
+        np.linalg.lstsq(stacked, y, rcond=None)[0],
+        np.linalg.lstsq(design, target, rcond=None)[0],
+        rtol=1e-5,
+        atol=1e-8,
+    )
+
+
+def test_auto_half_width_grows_with_the_noise():
+    from sparseid.weak import auto_half_width
+
+    t = np.linspace(0.0, 100.0, 10_001)
+    x = np.sin(t)[:, None]
+    spread = x.std()
+    widths = [
+        auto_half_width(x, t, np.array([f * spread]), 16, min_samples=16) for f in (0, 0.1, 0.2)
+    ]
+    assert widths[0] == pytest.approx(0.16)  # clean: min_samples steps
+    # The attenuation rule: the half-width grows like the noise variance.
+    assert widths[2] == pytest.approx(4 * widths[1])
 
 
 def test_bias_correction_runs_and_moves_the_coefficients():
     data = systems.make_lorenz(2000, noise=0.1, random_state=0)
-    plain = SINDy(weak_form=True, optimizer=STLSQ(threshold=0.5)).fit(data)
-    corrected = SINDy(weak_form=WeakForm(bias_correction=True), optimizer=STLSQ(threshold=0.5)).fit(
-        data
-    )
+    plain = SINDy(
+        weak_form=WeakForm(covariance="gls", half_width=0.06), optimizer=STLSQ(threshold=0.5)
+    ).fit(data)
+    corrected = SINDy(
+        weak_form=WeakForm(covariance="gls", half_width=0.06, bias_correction=True),
+        optimizer=STLSQ(threshold=0.5),
+    ).fit(data)
     assert np.all(np.isfinite(corrected.coef_))
     assert np.abs(corrected.coef_ - plain.coef_).max() > 1e-6
     assert np.abs(corrected.coef_ - lorenz_truth(corrected.feature_names_)).max() < 1.5
@@ -120,6 +175,8 @@ def test_errors():
         SINDy(weak_form=WeakForm(half_width=-1.0)).fit(data)
     with pytest.raises(ValueError, match="covariance"):
         SINDy(weak_form=WeakForm(covariance="full")).fit(data)
+    with pytest.raises(ValueError, match="bias_correction"):
+        SINDy(weak_form=WeakForm(bias_correction=True)).fit(data)
     with pytest.raises(ValueError, match="test function"):
         SINDy(weak_form=WeakForm(half_width=0.4)).fit(data)
     with pytest.raises(ValueError, match="time"):
