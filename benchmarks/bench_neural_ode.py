@@ -35,6 +35,8 @@ Usage::
     python benchmarks/bench_neural_ode.py --experiments lorenz --configs default
     python benchmarks/bench_neural_ode.py --experiments rotating shooting
     python benchmarks/bench_neural_ode.py --reference diffrax --seeds 0 1 2 3 4   # JAX + diffrax
+    python benchmarks/bench_neural_ode.py --reference diffrax --diffrax-dtypes float32 \
+        --dtype float32 float64 --gradients backprop --experiments lecture   # float32 vs float32
 
 ``--reference diffrax`` (JAX, diffrax and optax from the ``bench`` extra) mirrors the torchdiffeq
 reference: ``diffrax.Dopri5``, ``PIDController(rtol, atol)``, ``SaveAt`` on the segment grid,
@@ -43,6 +45,9 @@ the whole batch as one solve, optax Adam, ``RecursiveCheckpointAdjoint`` for bac
 the second identical training run with the step compiled; the first (with JIT compilation) is
 shown beside it. XLA runs with one intra-op thread; pin the process to one core as well
 (``taskset -c 0``) for the figures quoted in the docs.
+
+``--dtype`` sets the precision of our training (``NeuralODE(dtype=...)``); with several, the
+first is "ours" (the one the ratios refer to) and the others are rows "ours-32" / "ours-64".
 """
 
 import os
@@ -98,9 +103,15 @@ def numpy_field(Ws, bs):
     return rhs
 
 
-def run_ours(t, X, n_train, seed, gradient, max_iter, solver):
+def run_ours(t, X, n_train, seed, gradient, max_iter, solver, dtype="float64"):
     model = NeuralODE(
-        solver=solver, gradient=gradient, max_iter=max_iter, rtol=RTOL, atol=ATOL, random_state=seed
+        solver=solver,
+        gradient=gradient,
+        max_iter=max_iter,
+        rtol=RTOL,
+        atol=ATOL,
+        random_state=seed,
+        dtype=dtype,
     )
     model.fit(X[:n_train], t=t[:n_train])
     return {
@@ -108,6 +119,7 @@ def run_ours(t, X, n_train, seed, gradient, max_iter, solver):
         "loss": float(np.mean(model.loss_curve_[-10:])),
         "errors": simulate_errors(numpy_field(model.coefs_, model.intercepts_), t),
         "nfe": model.n_function_evals_ / model.n_iter_,
+        "dtype": dtype,
     }
 
 
@@ -491,6 +503,13 @@ def main():
         choices=["float64", "float32"],
         help="precisions of the diffrax reference (each is a separate run)",
     )
+    parser.add_argument(
+        "--dtype",
+        nargs="+",
+        default=["float64"],
+        choices=["float64", "float32"],
+        help="precisions of our training (the first is 'ours', the others 'ours-32'/'ours-64')",
+    )
     parser.add_argument("--quick", action="store_true", help="1 seed, backprop, 300 iterations")
     args = parser.parse_args()
     if args.quick:
@@ -510,7 +529,9 @@ def main():
                     run_shooting_torch(args.seeds, args.max_iter, gradient)
                 continue
             for gradient in args.gradients:
-                runners = {"ours": run_ours}
+                runners = {"ours": functools.partial(run_ours, dtype=args.dtype[0])}
+                for dtype in args.dtype[1:]:
+                    runners[f"ours-{dtype[-2:]}"] = functools.partial(run_ours, dtype=dtype)
                 if not args.skip_torch and args.reference == "torchdiffeq":
                     runners["torchdiffeq"] = run_torch
                 elif not args.skip_torch:
@@ -542,7 +563,8 @@ def summarise(experiment, gradient, rows):
     med_ours = np.median([r["errors"] for r in ours], axis=0)
     spread = np.ptp([r["time"] for r in ours]) / np.median([r["time"] for r in ours])
     print(
-        f"== {experiment} / {gradient}: ours best time {t_ours:.2f} s, median "
+        f"== {experiment} / {gradient}: ours ({ours[0].get('dtype', 'float64')}) best time "
+        f"{t_ours:.2f} s, median "
         f"{np.median([r['time'] for r in ours]):.2f} s (spread {100 * spread:.0f} %)"
     )
     print("   median rel. error per x0, ours:", np.round(med_ours, 3))

@@ -105,10 +105,11 @@ class NeuralODETrainingMixin:
         its first ``_n_model`` entries.
         """
         self._mlp = mlp = MLP((d_in, *sizes, d_out), self.activation)
-        net = mlp.init_params(rng)
+        net = mlp.init_params(rng)  # float64 draws: a float32 run starts from them rounded
         n_lin = d_in * d_out if self.linear_part else 0
         self._n_model = n_model = mlp.n_params + n_lin
-        self._theta = theta = np.zeros(n_model + n_states)
+        dtype = self.dtype
+        self._theta = theta = np.zeros(n_model + n_states, dtype)
         theta[: mlp.n_params] = net
         if self.linear_part:
             # the network starts as a zero correction to the linear fit
@@ -127,6 +128,7 @@ class NeuralODETrainingMixin:
                 clip_norm=self.clip_norm,
                 schedule=self.lr_schedule,
                 n_iter=self.max_iter,
+                dtype=dtype,
             )
 
         self._optimizer = adam(n_model)
@@ -138,6 +140,7 @@ class NeuralODETrainingMixin:
                 learning_rate=self.learning_rate,
                 schedule=self.lr_schedule,
                 n_iter=self.max_iter,
+                dtype=dtype,
             )
             self._optimizer = _PartsAdam(
                 [(slice(0, n_model), self._optimizer), (slice(n_model, None), states)]
@@ -174,7 +177,10 @@ class NeuralODETrainingMixin:
             self.output_offset_, self.output_scale_ = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
 
     def _scaled(self, xs, ts):
-        xs = [(x - self.input_mean_) / self.input_scale_ for x in xs]
+        """Standardised states in the training precision, and rescaled (float64) times."""
+        xs = [
+            ((x - self.input_mean_) / self.input_scale_).astype(self.dtype, copy=False) for x in xs
+        ]
         return xs, [np.asarray(t) / self.time_scale_ for t in ts]
 
     # ---------------------------------------------------------------------------------------
@@ -298,8 +304,8 @@ class NeuralODETrainingMixin:
         sizes = self._check_params()["hidden_layer_sizes"]
         rng = _generator(self.random_state)
         self._set_scaling(Z, Y)
-        Zs = (Z - self.input_mean_) / self.input_scale_
-        Ys = (Y - self.output_offset_) / self.output_scale_
+        Zs = ((Z - self.input_mean_) / self.input_scale_).astype(self.dtype, copy=False)
+        Ys = ((Y - self.output_offset_) / self.output_scale_).astype(self.dtype, copy=False)
         linear_init = _least_squares_map(Zs, Ys) if self.linear_part else None
         n = len(Zs)
         size = min(self.batch_size, n)
@@ -418,8 +424,10 @@ class NeuralODETrainingMixin:
             ) from None
 
     def _store(self, theta):
+        # a float32 training's parameters are kept (and used) in float64
+        theta = theta.astype(np.float64)
         n_net = self._mlp.n_params
-        params = self._mlp.unpack(theta[:n_net].copy())
+        params = self._mlp.unpack(theta[:n_net])
         self.coefs_ = [W for W, _ in params]
         self.intercepts_ = [b for _, b in params]
         self.activation_slopes_ = list(params.slopes)  # the learned PReLU slopes, if any

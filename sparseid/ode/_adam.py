@@ -30,6 +30,8 @@ class Adam:
         from ``learning_rate`` to 1 % of it; exponential decay to 1 % of it.
     n_iter : int, default=1
         Length of the schedule.
+    dtype : str or numpy dtype, default="float64"
+        Of the moment estimates (float32 to update float32 parameters in float32).
 
     Attributes
     ----------
@@ -64,6 +66,7 @@ class Adam:
         clip_norm=None,
         schedule=None,
         n_iter=1,
+        dtype="float64",
     ):
         if schedule not in LR_SCHEDULES:
             raise ValueError(f"Adam: schedule={schedule!r} must be one of {LR_SCHEDULES}.")
@@ -75,8 +78,8 @@ class Adam:
         self.clip_norm = clip_norm
         self.schedule = schedule
         self.n_iter = max(int(n_iter), 1)
-        self.m = np.zeros(n_params)
-        self.v = np.zeros(n_params)
+        self.m = np.zeros(n_params, dtype)
+        self.v = np.zeros(n_params, dtype)
         self.t = 0
         self.progress = None
 

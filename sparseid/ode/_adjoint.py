@@ -15,7 +15,7 @@ non-uniform sampling.
 import numpy as np
 
 from ._dopri5 import DOPRI5
-from ._engine import error_ratio, initial_step, rk_step, step_factor
+from ._engine import error_ratio, initial_step, rk_step, step_factor, working_dtype
 
 __all__ = ["adjoint_gradient"]
 
@@ -73,13 +73,13 @@ def adjoint_gradient(
     >>> grad.shape
     (42,)
     """
-    shape = y_end.shape
+    shape, dtype = y_end.shape, working_dtype(y_end)
     n = y_end.size
     n_params = field.n_params
     per_row = t_obs.ndim == 2
     m = t_obs.shape[-1]
     if per_row:
-        dts = np.diff(t_obs, axis=1, prepend=0.0)
+        dts = np.diff(t_obs, axis=1, prepend=0.0).astype(dtype, copy=False)
     else:
         dts = np.diff(t_obs, prepend=0.0)
     delta = [None]  # dt/ds of the current interval
@@ -100,14 +100,14 @@ def adjoint_gradient(
         np.negative(gz.ravel(), out=out[n:])
         return out, (cache, deltas)
 
-    y = np.zeros(2 * n)
+    y = np.zeros(2 * n, dtype)
     y[:n] = y_end.ravel()
     y[n:] = Ybar[m - 1].ravel()
-    g = np.zeros(n_params)
-    tab = DOPRI5
+    g = np.zeros(n_params, dtype)
+    tab = DOPRI5.as_dtype(dtype)
     weights = [(i, float(b_i)) for i, b_i in enumerate(tab.b) if b_i != 0.0]
     exponent = tab.controller_exponent
-    K = np.empty((tab.n_stages, y.size))
+    K = np.empty((tab.n_stages, y.size), dtype)
     n_eval = 0
     h = None
     stage1 = None

@@ -49,26 +49,26 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
     tab = record.tableau
     A, b, fsal, s = tab.A, tab.b, tab.fsal, tab.n_stages
     steps = record.steps
-    shape = steps[0].y0.shape
+    shape, dtype = steps[0].y0.shape, steps[0].K.dtype
     n_flat = steps[0].y0.size
     caches_used = []
     deltas_used = []
-    ybar = np.zeros(shape)
+    ybar = np.zeros(shape, dtype)
     carry = None  # ∂L/∂k1 of the following step (first same as last: it is this step's k7)
     for index in range(len(steps) - 1, -1, -1):
         h, _, _, caches, dense, end_obs = steps[index]  # a Step
         first = index == 0
-        Kbar = np.zeros((s, *shape))
+        Kbar = np.zeros((s, *shape), dtype)
         Kbar2 = Kbar.reshape(s, n_flat)
         if end_obs >= 0:
             ybar = ybar + Ybar[end_obs]
         # with first-same-as-last, y0 reaches y1 only through the last stage's input
-        ybar0 = np.zeros(shape) if fsal else ybar.copy()
+        ybar0 = np.zeros(shape, dtype) if fsal else ybar.copy()
         if isinstance(dense, GridDense):
             j0, j1, W = dense
             block = Ybar[j0:j1].reshape(j1 - j0, n_flat)
             Kbar2 += np.dot(h * W.T, block)
-            ybar0 += (np.ones(j1 - j0) @ block).reshape(shape)
+            ybar0 += (np.ones(j1 - j0, dtype) @ block).reshape(shape)
         elif isinstance(dense, RowDense):
             rows, cols, W = dense
             Yb = Ybar[cols, rows]

@@ -27,6 +27,7 @@ __all__ = [
     "initial_step",
     "rk_step",
     "step_factor",
+    "working_dtype",
 ]
 
 SAFETY = 0.9
@@ -135,14 +136,20 @@ def initial_step(field_eval, y0, f0, rtol, atol, span, order, n=None):
         h1 = max(1e-6, h0 * 1e-3)
     else:
         h1 = (0.01 / max(d1, d2)) ** (1 / (order + 1))
-    return direction * min(100 * h0, h1, abs(span))
+    # a Python float, so a float32 solve keeps its time and step size in float64
+    return direction * float(min(100 * h0, h1, abs(span)))
 
 
 def step_factor(ratio, exponent):
     """Multiplier of the step size after a step with this error ratio (accepted or not)."""
     if ratio == 0.0:
         return MAX_FACTOR
-    return min(MAX_FACTOR, max(MIN_FACTOR, SAFETY * ratio**exponent))
+    return float(min(MAX_FACTOR, max(MIN_FACTOR, SAFETY * ratio**exponent)))
+
+
+def working_dtype(y0):
+    """float32 for float32 states (a float32 solve), float64 for anything else."""
+    return np.dtype(np.float32 if np.asarray(y0).dtype == np.float32 else np.float64)
 
 
 def rk_step(rhs, tableau, y, K, h):
@@ -196,18 +203,21 @@ def grid_solve(field, tab, y0, t_obs, n_substeps, record):
 
     See :func:`sparseid.ode.solve` for the arguments and what it returns.
     """
-    shape = y0.shape
+    shape, dtype = y0.shape, working_dtype(y0)
+    tab = tab.as_dtype(dtype)
     s = tab.n_stages
     per_row = t_obs.ndim == 2
     m = t_obs.shape[-1]
     dt = np.diff(t_obs, axis=-1, prepend=0.0) / n_substeps
-    Y = np.empty((m, *shape))
+    if per_row:
+        dt = dt.astype(dtype, copy=False)
+    Y = np.empty((m, *shape), dtype)
     rec = SolveRecord(tab) if record else None
     y = y0
     for j in range(m):
         h = dt[:, j : j + 1] if per_row else float(dt[j])
         for sub in range(n_substeps):
-            K = np.empty((s, *shape))
+            K = np.empty((s, *shape), dtype)
             first_cache = field(y, K[0])[1]
             y1, _, caches = rk_step(field, tab, y, K, h)
             if rec is not None:
@@ -228,19 +238,20 @@ def adaptive_solve(field, tab, y0, t_obs, rtol, atol, record, max_steps, step_si
 
     See :func:`sparseid.ode.solve` for the arguments and what it returns.
     """
-    shape = y0.shape
+    shape, dtype = y0.shape, working_dtype(y0)
+    tab = tab.as_dtype(dtype)
     s = tab.n_stages
     exponent = tab.controller_exponent
     per_row = t_obs.ndim == 2
     m = t_obs.shape[-1]
     t_end = float(t_obs.max())
-    Y = np.empty((m, *shape))
+    Y = np.empty((m, *shape), dtype)
     rec = SolveRecord(tab) if record else None
 
     def flat_eval(yf):
         return field(yf.reshape(shape))[0].ravel()
 
-    K = np.empty((s, *shape))
+    K = np.empty((s, *shape), dtype)
     _, cache1 = field(y0, out=K[0])
     if step_sizes is None:
         h = initial_step(flat_eval, y0.ravel(), K[0].ravel(), rtol, atol, t_end, tab.error_order)

@@ -66,7 +66,7 @@ class LinearPartField:
         return v_z, [*deltas, v]
 
     def param_grad(self, caches, deltas, out=None, scales=None):
-        grad = np.zeros(self.n_params) if out is None else out
+        grad = np.zeros(self.n_params, self.theta.dtype) if out is None else out
         self.net.param_grad(caches, [d[:-1] for d in deltas], grad[: self.n_net], scales)
         gB = grad[self.n_net :].reshape(self.B.shape)
         for k, (cache, d) in enumerate(zip(caches, deltas)):

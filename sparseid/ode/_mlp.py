@@ -51,7 +51,8 @@ class Layers(list):
 class MLP:
     """Fully connected network f(z) = W_L σ(… σ(W_1 z + b_1) …) + b_L.
 
-    Parameters live in one flat float64 vector ``theta`` (what Adam updates); :meth:`unpack`
+    Parameters live in one flat vector ``theta`` (what Adam updates; float64, or float32
+    for a float32 training, whose arrays then all stay float32); :meth:`unpack`
     returns views of it shaped as the weights ``W_l`` (``(n_out, n_in)``, the convention of
     ``torch.nn.Linear``) and biases ``b_l``.
 
@@ -286,7 +287,8 @@ class MLP:
         -------
         grad : ndarray of shape (n_params,)
         """
-        grad = np.zeros(self.n_params) if out is None else out
+        dtype = deltas[0][0].dtype  # float32 training accumulates in float32
+        grad = np.zeros(self.n_params, dtype) if out is None else out
         # One product over a chunk of stacked evaluations instead of one per evaluation; the
         # chunks stay small enough to be cache-friendly (stacking hundreds of evaluations at
         # once costs more in copying than it saves).
@@ -295,7 +297,7 @@ class MLP:
             chunk_d = deltas[lo : lo + _CHUNK]
             if scales is not None:
                 chunk_s = scales[lo : lo + _CHUNK]
-                weights = np.repeat(chunk_s, [len(c[0]) for c in chunk_c])
+                weights = np.repeat(chunk_s, [len(c[0]) for c in chunk_c]).astype(dtype, copy=False)
             for layer, (w, _, b) in enumerate(self.slices):
                 if len(chunk_c) == 1 and scales is None:
                     inputs = chunk_c[0][layer]
@@ -305,7 +307,7 @@ class MLP:
                     delta = _stack([d[layer] for d in chunk_d], workspace, (layer, 1))
                 if scales is None:
                     # a product with a ones vector is several times faster than sum(axis=0)
-                    grad[b] += np.ones(len(delta)) @ delta
+                    grad[b] += np.ones(len(delta), dtype) @ delta
                 else:
                     grad[b] += weights @ delta
                     # weight the rows of the narrower of the two stacked copies
@@ -315,7 +317,7 @@ class MLP:
             n_layers = len(self.slices)
             for layer, s in enumerate(self.slope_slices):
                 for k, d in enumerate(chunk_d):
-                    part = np.ones(len(d[n_layers + layer])) @ d[n_layers + layer]
+                    part = np.ones(len(d[n_layers + layer]), dtype) @ d[n_layers + layer]
                     grad[s] += part if scales is None else chunk_s[k] * part
         return grad
 
@@ -323,11 +325,11 @@ class MLP:
         """Write (not add) Σ_batch vᵀ ∂f/∂θ of one evaluation into ``out`` (for the adjoint)."""
         for layer, (w, shape, b) in enumerate(self.slices):
             np.matmul(deltas[layer].T, cache[layer], out=out[w].reshape(shape))
-            np.matmul(np.ones(len(deltas[layer])), deltas[layer], out=out[b])
+            np.matmul(np.ones(len(deltas[layer]), out.dtype), deltas[layer], out=out[b])
         n_layers = len(self.slices)
         for layer, s in enumerate(self.slope_slices):
             slope_grad = deltas[n_layers + layer]
-            np.matmul(np.ones(len(slope_grad)), slope_grad, out=out[s])
+            np.matmul(np.ones(len(slope_grad), out.dtype), slope_grad, out=out[s])
         return out
 
     def bind(self, theta):

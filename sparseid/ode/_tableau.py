@@ -7,6 +7,8 @@ need from it. Adding a method is one small file holding its coefficients.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 __all__ = ["ButcherTableau"]
@@ -100,6 +102,25 @@ class ButcherTableau:
             for row in self.A
         ]
 
+    def as_dtype(self, dtype):
+        """This method with its coefficients in ``dtype`` (itself for float64; cached).
+
+        The engine integrates float32 states with float32 coefficients, so no product
+        promotes the stages back to float64.
+        """
+        dtype = np.dtype(dtype)
+        if dtype == self.A.dtype:
+            return self
+        cache = self.__dict__.setdefault("_cast", {})
+        if dtype not in cache:
+            other = copy.copy(self)
+            for name in ("A", "b", "c", "error", "dense"):
+                value = getattr(self, name)
+                setattr(other, name, None if value is None else value.astype(dtype))
+            other._cast = {}
+            cache[dtype] = other
+        return cache[dtype]
+
     @property
     def controller_exponent(self):
         """Exponent of the error ratio in the step-size update, -1 / (error_order + 1)."""
@@ -107,7 +128,7 @@ class ButcherTableau:
 
     def dense_weights(self, theta):
         """Weights W of shape (len(theta), s) with y(t0 + θh) = y0 + h W @ K."""
-        return (theta[:, None] ** _POWERS) @ self.dense.T
+        return (theta[:, None] ** _POWERS).astype(self.dense.dtype, copy=False) @ self.dense.T
 
     def __repr__(self):
         return f"ButcherTableau({self.name!r}, stages={self.n_stages}, order={self.order})"
