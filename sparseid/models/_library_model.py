@@ -10,9 +10,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..optimizers import BaseOptimizer
 from ._base import DynamicsModel
+from ._library_model_state import LibraryStateMixin
 from ._partial_fit import PartialFitMixin, reset_partial_fit
 from ._streaming import accumulate, row_blocks, time_block_statistics
 from ._streaming import theta_blocks as theta_stream
+from ._switched_simulate import SwitchingMixin
 from ._uncertainty import UncertaintyMixin, format_term
 
 __all__ = ["LibraryModel"]
@@ -68,7 +70,9 @@ def format_equation(coefs, names, precision=3):
     return " ".join(parts) if parts else _format_number(0.0, precision)
 
 
-class LibraryModel(UncertaintyMixin, PartialFitMixin, DynamicsModel):
+class LibraryModel(
+    UncertaintyMixin, SwitchingMixin, LibraryStateMixin, PartialFitMixin, DynamicsModel
+):
     """Shared core: Θ(states, inputs) → targets through an optimizer; compiled for speed.
 
     Subclasses provide ``_make_library()`` and ``_make_optimizer()`` (unfitted estimators).
@@ -223,71 +227,6 @@ class LibraryModel(UncertaintyMixin, PartialFitMixin, DynamicsModel):
         self._compiled_rhs = compile_rhs(library.terms_, self.coef_, library.n_features_in_)
         self._set_switching()
 
-    def _set_switching(self):
-        """Record the switching surfaces of the active terms and prepare their regions."""
-        from ._switched_simulate import SwitchedField, active_surfaces
-
-        library = self.feature_library_
-        surfaces = active_surfaces(library.terms_, self.coef_)
-        self.switching_surfaces_ = [(np.array(n), o) for n, o in surfaces]
-        self._switched_field = (
-            SwitchedField(library.terms_, self.coef_, self.n_features_in_, surfaces)
-            if surfaces and not self._is_map
-            else None
-        )
-
-    def switched_system(self, parameters=None):
-        """The learned field as a :class:`~sparseid.switched.SwitchedSystem` of the states.
-
-        For a model whose active terms switch (see ``switching_surfaces_``): each region's
-        field is compiled on first use. ``simulate`` integrates it, and
-        :func:`sparseid.dynamics.pseudo_equilibria` finds its sliding equilibria.
-
-        Parameters
-        ----------
-        parameters : array-like of shape (m,) or dict, optional
-            The control inputs, held constant (required when the model has any).
-
-        Returns
-        -------
-        SwitchedSystem
-
-        Raises
-        ------
-        ValueError
-            When no active term switches.
-        """
-        from ._parameters import parameter_vector
-
-        check_is_fitted(self)
-        field = getattr(self, "_switched_field", None)
-        if field is None:
-            raise ValueError(
-                "switched_system: no active term of this model switches (no step or hinge "
-                "term has a nonzero coefficient), so it has no switching surfaces"
-            )
-        if self.n_control_features_ and parameters is None:
-            raise ValueError(
-                f"switched_system: the model has control inputs {self.control_names_}: pass "
-                "their constant values as parameters="
-            )
-        inputs = None
-        if self.n_control_features_:
-            inputs = parameter_vector(parameters, self.control_names_)
-        return field.system(inputs)
-
-    def _switched_run(self, x0, times, inputs, control, box, solver):
-        """A run of the switched integrator when the active terms switch, else None."""
-        from ._switched_simulate import simulate_switched
-
-        field = getattr(self, "_switched_field", None)
-        if field is None or solver.get("switched", True) is False:
-            return None
-        options = {k: v for k, v in solver.items() if k != "switched"}
-        return lambda: simulate_switched(
-            field, x0, times, inputs=inputs, control=control, box=box, **options
-        )
-
     def __getstate__(self):
         # Generated functions cannot be pickled; __setstate__ generates them again.
         # (object.__getstate__ returns the live __dict__: copy before removing anything.)
@@ -434,78 +373,3 @@ class LibraryModel(UncertaintyMixin, PartialFitMixin, DynamicsModel):
             rounded = expr.xreplace({n: round(n, precision) for n in expr.atoms(sympy.Float)})
             rows.append(f"{lhs} &= {sympy.latex(rounded)}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
-
-    # persistence ---------------------------------------------------------------------------
-    def _state_to_json(self):
-        from ..libraries._serialize import library_to_dict
-        from ._fields import float_list
-        from ._persistence import optimizer_to_json
-
-        self._check_symbolic("be saved as JSON (save it with pickle)")
-        library = self.feature_library_
-        stderr = self.coef_stderr_
-        state = {
-            "library": library_to_dict(library, "feature_library_"),
-            "library_n_features_in": int(library.n_features_in_),
-            "coef": float_list(self.coef_),
-            # inf where a coefficient is undetermined (no residual degrees of freedom)
-            "coef_stderr": None if stderr is None else float_list(stderr, allow_nonfinite=True),
-            "feature_names": self.feature_names_,
-        }
-        if hasattr(self, "optimizer_"):
-            state["optimizer"] = optimizer_to_json(self.optimizer_)
-        if getattr(self, "surface_search_", None):
-            state["surface_search"] = [
-                {**found, "bracket": list(found["bracket"])} for found in self.surface_search_
-            ]
-        if getattr(self, "nonlinear_parameters_", None):
-            state["nonlinear_parameters"] = dict(self.nonlinear_parameters_)
-        return state
-
-    def _state_from_json(self, state):
-        from ..libraries._serialize import build_library, fit_library
-        from ._persistence import optimizer_from_json
-
-        n_inputs = self.n_features_in_ + self.n_control_features_
-        if state.integer("library_n_features_in", minimum=1) != n_inputs:
-            raise state.error("library_n_features_in", f"must equal the {n_inputs} model inputs")
-        where = state.name("library")
-        library = fit_library(build_library(state["library"], where), n_inputs, where)
-        shape = (len(self.target_names_), library.n_output_features_)
-        self.feature_library_ = library
-        self.coef_ = state.array("coef", shape)
-        stderr = state["coef_stderr"]
-        if stderr is not None:
-            stderr = state.array("coef_stderr", shape, allow_nonfinite=True)
-        self.coef_stderr_ = stderr
-        self.feature_names_ = state.strings("feature_names", shape[1])
-        if "optimizer" in state:  # format version 1 did not save it
-            fields = state.child("optimizer")
-            optimizer = optimizer_from_json(self._make_optimizer(), fields, self.coef_, stderr)
-            self.optimizer_ = optimizer
-            from ..optimizers._ensemble import gather_ensemble
-
-            gather_ensemble(self, [optimizer])
-        self.surface_search_ = None
-        if "surface_search" in state:
-            from ._surface_search import search_from_json
-
-            self.surface_search_ = search_from_json(state, "surface_search")
-        self.nonlinear_parameters_ = _read_nonlinear_parameters(state, library)
-        self._compile_rhs()
-
-
-def _read_nonlinear_parameters(state, library):
-    """The learned inner constants saved with the model; each must be the library's value."""
-    if "nonlinear_parameters" not in state:
-        return {}
-    fields = state.child("nonlinear_parameters")
-    params = library.get_params(deep=True)
-    found = {}
-    for key in list(fields):
-        value = fields.real(key)
-        if not isinstance(key, str) or params.get(key) != value:
-            raise fields.error(key, f"is not the value of that library parameter ({value!r})")
-        found[key] = value
-    fields.finish()
-    return found

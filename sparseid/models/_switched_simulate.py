@@ -12,12 +12,13 @@ over the kink with its error control and lose accuracy at every crossing.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import SimulationError
 from ..libraries import compile_rhs, switching_surfaces, terms_on_side
 from ..switched import SwitchedSystem
 
-__all__ = ["SwitchedField", "active_surfaces"]
+__all__ = ["SwitchedField", "SwitchingMixin", "active_surfaces"]
 
 
 def active_surfaces(terms, coef):
@@ -126,3 +127,68 @@ def simulate_switched(switched_field, x0, times, *, inputs=None, control=None, b
         raise SimulationError(
             f"{message} (in the switched integrator)", t=out.t, variable=variable
         ) from None
+
+
+class SwitchingMixin:
+    """What a library model whose terms switch adds: its surfaces, its switched system, its runs."""
+
+    def _set_switching(self):
+        """Record the switching surfaces of the active terms and prepare their regions."""
+        library = self.feature_library_
+        surfaces = active_surfaces(library.terms_, self.coef_)
+        self.switching_surfaces_ = [(np.array(n), o) for n, o in surfaces]
+        self._switched_field = (
+            SwitchedField(library.terms_, self.coef_, self.n_features_in_, surfaces)
+            if surfaces and not self._is_map
+            else None
+        )
+
+    def switched_system(self, parameters=None):
+        """The learned field as a :class:`~sparseid.switched.SwitchedSystem` of the states.
+
+        For a model whose active terms switch (see ``switching_surfaces_``): each region's
+        field is compiled on first use. ``simulate`` integrates it, and
+        :func:`sparseid.dynamics.pseudo_equilibria` finds its sliding equilibria.
+
+        Parameters
+        ----------
+        parameters : array-like of shape (m,) or dict, optional
+            The control inputs, held constant (required when the model has any).
+
+        Returns
+        -------
+        SwitchedSystem
+
+        Raises
+        ------
+        ValueError
+            When no active term switches.
+        """
+        from ._parameters import parameter_vector
+
+        check_is_fitted(self)
+        field = getattr(self, "_switched_field", None)
+        if field is None:
+            raise ValueError(
+                "switched_system: no active term of this model switches (no step or hinge "
+                "term has a nonzero coefficient), so it has no switching surfaces"
+            )
+        if self.n_control_features_ and parameters is None:
+            raise ValueError(
+                f"switched_system: the model has control inputs {self.control_names_}: pass "
+                "their constant values as parameters="
+            )
+        inputs = None
+        if self.n_control_features_:
+            inputs = parameter_vector(parameters, self.control_names_)
+        return field.system(inputs)
+
+    def _switched_run(self, x0, times, inputs, control, box, solver):
+        """A run of the switched integrator when the active terms switch, else None."""
+        field = getattr(self, "_switched_field", None)
+        if field is None or solver.get("switched", True) is False:
+            return None
+        options = {k: v for k, v in solver.items() if k != "switched"}
+        return lambda: simulate_switched(
+            field, x0, times, inputs=inputs, control=control, box=box, **options
+        )
