@@ -9,12 +9,8 @@ from sparseid.optimizers import STLSQ, EnsembleOptimizer, SufficientStatistics
 
 
 def lorenz_support(names):
-    index = {n: i for i, n in enumerate(names)}
-    support = np.zeros((3, len(names)), dtype=bool)
-    for row, terms in enumerate((["x", "y"], ["x", "y", "x z"], ["z", "x y"])):
-        for term in terms:
-            support[row, index[term]] = True
-    return support
+    """Where Lorenz's true coefficients are nonzero, for the library terms ``names``."""
+    return systems.Lorenz().true_coefficients(names).to_numpy() != 0
 
 
 @pytest.fixture(scope="module")

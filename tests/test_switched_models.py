@@ -176,10 +176,9 @@ def test_parameters_errors(mu_model):
         mu_model.simulate([0.5, 0.5], T[:5], parameters=[np.nan])
 
 
-def test_discontinuous_field_slides_after_identification():
-    # Dry friction x'' + x = -sign(x'): the field jumps across v = 0 and the mass sticks in
-    # the band |x| <= 1, which the model must reproduce by Filippov sliding.
-    from sparseid.exceptions import SimulationError
+@pytest.fixture(scope="module")
+def friction_model():
+    """Dry friction x'' + x = -sign(x') identified from two runs: (true flow, runs, model)."""
     from sparseid.systems import CoulombFriction
 
     flow = CoulombFriction(1.0)
@@ -188,6 +187,15 @@ def test_discontinuous_field_slides_after_identification():
     library = SwitchedLibrary(PolynomialLibrary(degree=1), surfaces=[(1, 0.0)])
     model = SINDy(feature_library=library, optimizer=STLSQ(threshold=0.05))
     model.fit(xs, t=DT, x_dot=[flow.rhs(0.0, x) for x in xs])
+    return flow, xs, model
+
+
+def test_discontinuous_field_slides_after_identification(friction_model):
+    # Dry friction x'' + x = -sign(x'): the field jumps across v = 0 and the mass sticks in
+    # the band |x| <= 1, which the model must reproduce by Filippov sliding.
+    from sparseid.exceptions import SimulationError
+
+    flow, _, model = friction_model
     np.testing.assert_allclose(model.coef_, [[0, 0, 1, 0, 0, 0], [1, -1, 0, -2, 0, 0]], atol=1e-10)
     t = np.arange(0.0, 20.0, DT)
     simulated = model.simulate([7.5, 0.0], t)
@@ -216,17 +224,11 @@ def test_surfaces_on_inputs_need_constant_inputs():
     assert out.shape == (20, 2) and np.all(np.isfinite(out))
 
 
-def test_switched_system_of_the_model_for_the_dynamics_tools(mu_model):
+def test_switched_system_of_the_model_for_the_dynamics_tools(friction_model, mu_model):
     from sparseid.dynamics import pseudo_equilibria
     from sparseid.dynamics._vector_field import as_vector_field
-    from sparseid.systems import CoulombFriction
 
-    flow = CoulombFriction(1.0)
-    t = np.arange(0.0, 6.0, DT)
-    xs = [flow.simulate(x0, t).x for x0 in ([3.5, 0.0], [-5.5, 0.3])]
-    library = SwitchedLibrary(PolynomialLibrary(degree=1), surfaces=[(1, 0.0)])
-    model = SINDy(feature_library=library, optimizer=STLSQ(threshold=0.05))
-    model.fit(xs, t=DT, x_dot=[flow.rhs(0.0, x) for x in xs])
+    _, xs, model = friction_model
     box = ([-2.0, -1.0], [2.0, 1.0])
     # The sticking band |x| <= 1, v = 0 is a continuum of pseudo-equilibria: the search
     # returns points scattered on it, for the learned model as for the true system.
