@@ -19,8 +19,8 @@ import numpy as np
 from .._checks import check_choice, check_integer, check_real
 from .._params import Check, Choice, Real
 from ._base import BaseLibrary
+from ._term_base import Term, _check_int
 from ._term_json import _described
-from ._terms import Term, _check_int
 
 __all__ = ["PARAMETRIC_FUNCTIONS", "ParametricLibrary", "ParametricTerm"]
 

@@ -10,23 +10,30 @@ Code strings are built from ``var_names``, the source-code names of the inputs (
 ``module`` names the math namespace of the generated code: ``"np"`` for arrays, ``"math"`` for
 the fast single-state path on Python floats.
 
-Reading a description back is :mod:`sparseid.libraries._term_json`, the numpy functions a
-`FunctionTerm` knows are in :mod:`sparseid.libraries._ufuncs`, and products in canonical form
-are made by :func:`sparseid.libraries._products.multiply_terms`.
+The interface the records implement, :class:`Term`, is :mod:`sparseid.libraries._term_base`
+(re-exported here). Reading a description back is :mod:`sparseid.libraries._term_json`, the
+numpy functions a `FunctionTerm` knows (and the names generated code calls them by) are in
+:mod:`sparseid.libraries._ufuncs`, and products in canonical form are made by
+:func:`sparseid.libraries._products.multiply_terms`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from .._params import check_integer
+from ._term_base import Term, _check_int
 from ._term_json import _MAX_PRODUCT_DEPTH, _described, _int_list, _plain_format, term_from_dict
-from ._ufuncs import _MATH_NAMES, _NUMPY_UFUNCS, _UFUNC_DERIVATIVES, _callable_label, _numpy_name
+from ._ufuncs import (
+    _NUMPY_UFUNCS,
+    _UFUNC_DERIVATIVES,
+    _callable_label,
+    _function_code,
+    _numpy_name,
+)
 
 __all__ = [
     "FourierTerm",
@@ -35,38 +42,6 @@ __all__ = [
     "ProductTerm",
     "Term",
 ]
-
-
-class Term:
-    """Common interface of all terms.
-
-    Every term is an immutable, hashable record (equal terms are the same column) with:
-
-    - ``inputs``: the indices of the inputs it depends on;
-    - ``evaluate(X)``: its values on the rows of an (n, d) array, shape (n,);
-    - ``name(input_names)``: a readable name such as ``x^2 y`` or ``sin(2 x)``;
-    - ``to_code(var_names, namespace=None, module="np")``: a Python expression in the input
-      variables ``var_names``; callables the code needs are added to ``namespace``;
-    - ``derivative_code(j, var_names, namespace=None, module="np")``: the expression of the
-      partial derivative with respect to input ``j`` (``"0.0"`` when the term does not depend
-      on it); raises NotImplementedError when ``has_derivative`` is False;
-    - ``to_sympy(symbols)``: a sympy expression (sympy is imported only then);
-    - ``to_dict()``: a JSON-serialisable dictionary, rebuilt by `term_from_dict`.
-    """
-
-    inputs: tuple[int, ...]
-
-    @property
-    def has_derivative(self) -> bool:
-        return True
-
-    def _paren_code(self, var_names, namespace=None, module="np") -> str:
-        return f"({self.to_code(var_names, namespace, module)})"
-
-
-def _check_int(value, owner, name, minimum):
-    # A term is a record checked as it is made (also from a file): every problem is a ValueError.
-    return check_integer(owner, name, value, minimum=minimum, type_error=ValueError)
 
 
 @dataclass(frozen=True)
@@ -275,24 +250,9 @@ class FunctionTerm(Term):
             return fmt.format(*args)
         return str(fmt(*args))
 
-    def _function_code(self, namespace, module):
-        np_name = _numpy_name(self.function)
-        if np_name is not None:
-            if module == "math" and hasattr(math, _MATH_NAMES.get(np_name, np_name)):
-                return f"math.{_MATH_NAMES.get(np_name, np_name)}"
-            return f"{'np' if module == 'math' else module}.{np_name}"
-        if namespace is None:
-            return _callable_label(self.function)
-        for key, value in namespace.items():
-            if value is self.function and key.startswith("_fn"):
-                return key
-        key = f"_fn{sum(k.startswith('_fn') for k in namespace)}"
-        namespace[key] = self.function
-        return key
-
     def to_code(self, var_names, namespace=None, module="np") -> str:
         args = ", ".join(var_names[j] for j in self.inputs)
-        return f"{self._function_code(namespace, module)}({args})"
+        return f"{_function_code(self.function, namespace, module)}({args})"
 
     def derivative_code(self, j, var_names, namespace=None, module="np") -> str:
         if j not in self.inputs:

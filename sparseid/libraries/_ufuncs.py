@@ -3,8 +3,11 @@
 A numpy ufunc is recognised by its name (:func:`_numpy_name`): only then can a term be
 differentiated (the code templates of ``_UFUNC_DERIVATIVES``), compiled to the ``math`` module
 (``_MATH_NAMES``) and saved as JSON (a description names one of ``_NUMPY_UFUNCS``). Any other
-callable is shown by a label (:func:`_callable_label`).
+callable is shown by a label (:func:`_callable_label`). :func:`_function_code` gives the name
+generated code calls a function by.
 """
+
+import math
 
 import numpy as np
 
@@ -38,6 +41,28 @@ def _numpy_name(function):
 def _callable_label(function):
     name = getattr(function, "__name__", "")
     return name if name.isidentifier() else "f"
+
+
+def _function_code(function, namespace, module):
+    """The name ``function`` is called by in generated code.
+
+    A numpy ufunc is called from ``module`` (from ``math`` when it has one of that name, else
+    from numpy); any other callable is stored in ``namespace`` under a ``_fnN`` key, reused if
+    it is there already (with ``namespace`` None, its label).
+    """
+    np_name = _numpy_name(function)
+    if np_name is not None:
+        if module == "math" and hasattr(math, _MATH_NAMES.get(np_name, np_name)):
+            return f"math.{_MATH_NAMES.get(np_name, np_name)}"
+        return f"{'np' if module == 'math' else module}.{np_name}"
+    if namespace is None:
+        return _callable_label(function)
+    for key, value in namespace.items():
+        if value is function and key.startswith("_fn"):
+            return key
+    key = f"_fn{sum(k.startswith('_fn') for k in namespace)}"
+    namespace[key] = function
+    return key
 
 
 # A function in a term description can only be one of numpy's ufuncs, found in this table of
