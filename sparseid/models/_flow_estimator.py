@@ -15,8 +15,7 @@ from ..exceptions import TrainingDivergedError
 from ..ode import GRADIENTS, SOLVERS, Adam
 from ..ode._activations import check_activation
 from ._flow import Flow
-from ._neural_ode import _check_layer_sizes
-from ._neural_ode_training import _generator
+from ._network_params import check_layer_sizes, random_generator
 
 __all__ = ["DOC_PARAMETERS", "FlowEstimator"]
 
@@ -34,7 +33,7 @@ class FlowEstimator(TransformerMixin, ParameterRulesMixin, BaseEstimator):
 
     _parameter_type_error = ValueError
     _parameter_rules: ClassVar = {
-        "hidden_layer_sizes": Check(_check_layer_sizes, "a tuple of positive integers, or an int"),
+        "hidden_layer_sizes": Check(check_layer_sizes, "a tuple of positive integers, or an int"),
         "activation": Check(check_activation, "the name of an activation (not a step)"),
         "T": Real(minimum=0, closed="neither"),
         "augment_dim": Integer(minimum=0),
@@ -213,7 +212,7 @@ class FlowEstimator(TransformerMixin, ParameterRulesMixin, BaseEstimator):
     def _fit(self, X, targets):
         """Adam on the loss of the read-out of x(T), for ``max_iter`` steps."""
         p = self._check_params()
-        rng = _generator(p["random_state"])
+        rng = random_generator(p["random_state"])
         self.n_features_in_ = X.shape[1]
         self.step_sizes_ = None  # a new fit chooses its own steps
         self._architecture = tuple(
