@@ -28,8 +28,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import contextvars  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
@@ -206,6 +204,8 @@ def _dask(model, folder, n_traj):
     import dask.array as da
     import distributed
 
+    from sparseid._testing import client_bytes
+
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -219,42 +219,10 @@ def _dask(model, folder, n_traj):
             da.from_delayed(dask.delayed(_load_trajectory)(path, i), shape, np.float64)
             for i in range(n_traj)
         ]
-        with _client_bytes(cluster.scheduler_address) as received:
+        with client_bytes(cluster.scheduler_address) as received:
             start = time.perf_counter()
             coef = model.fit(frames, t=DT).coef_
     return coef, received, start
-
-
-@contextlib.contextmanager
-def _client_bytes(scheduler_address):
-    """Count the bytes this process reads on connections that are not the scheduler's own.
-
-    The scheduler of a LocalCluster runs in this process; what it receives (the task graph, the
-    workers' messages) is not counted, only what reaches the client (and the cluster object).
-    """
-    from distributed.comm import tcp
-
-    side = contextvars.ContextVar("client_side", default=False)
-    received = []
-    read, from_frames = tcp.TCP.read, tcp.from_frames
-
-    async def read_side(self, deserializers=None):
-        token = side.set(self.local_address != scheduler_address)
-        try:
-            return await read(self, deserializers)
-        finally:
-            side.reset(token)
-
-    async def counting(frames, *args, **kwargs):
-        if side.get():
-            received.append(sum(memoryview(f).nbytes for f in frames))
-        return await from_frames(frames, *args, **kwargs)
-
-    tcp.TCP.read, tcp.from_frames = read_side, counting
-    try:
-        yield received
-    finally:
-        tcp.TCP.read, tcp.from_frames = read, from_frames
 
 
 def _load_trajectory(path, i):

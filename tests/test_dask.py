@@ -1,7 +1,5 @@
 """Fitting Dask arrays and DataFrames: per-block statistics reduced as a tree."""
 
-import contextlib
-import contextvars
 import sys
 
 import numpy as np
@@ -9,6 +7,7 @@ import pandas as pd
 import pytest
 
 from sparseid import LinearModel, NeuralODE, SINDy
+from sparseid._testing import client_bytes
 from sparseid.differentiation import SavitzkyGolay, SmoothingSpline
 from sparseid.libraries import PolynomialLibrary
 
@@ -97,7 +96,7 @@ def test_local_cluster_fit_sends_only_statistics_to_the_client():
         # them back.
         t = da.arange(n, chunks=rows) * dt
         X = da.stack(_spiral(t), axis=1)
-        with _client_bytes(cluster.scheduler_address) as received:
+        with client_bytes(cluster.scheduler_address) as received:
             model = SINDy(PolynomialLibrary(degree=2)).fit(X, t=dt)
     np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-10)
     # Everything the client received while fitting: statistics and the scheduler's messages;
@@ -105,35 +104,3 @@ def test_local_cluster_fit_sends_only_statistics_to_the_client():
     raw, block = n * 2 * 8, rows * 2 * 8
     assert 0 < max(received) < block / 4, (max(received), block)
     assert sum(received) < raw / 10, (sum(received), raw)
-
-
-@contextlib.contextmanager
-def _client_bytes(scheduler_address):
-    """Count the bytes this process reads on connections that are not the scheduler's own.
-
-    The scheduler of a LocalCluster runs in this process; what it receives (the task graph, the
-    workers' messages) is not counted, only what reaches the client (and the cluster object).
-    """
-    from distributed.comm import tcp
-
-    side = contextvars.ContextVar("client_side", default=False)
-    received = []
-    read, from_frames = tcp.TCP.read, tcp.from_frames
-
-    async def read_side(self, deserializers=None):
-        token = side.set(self.local_address != scheduler_address)
-        try:
-            return await read(self, deserializers)
-        finally:
-            side.reset(token)
-
-    async def counting(frames, *args, **kwargs):
-        if side.get():
-            received.append(sum(memoryview(f).nbytes for f in frames))
-        return await from_frames(frames, *args, **kwargs)
-
-    tcp.TCP.read, tcp.from_frames = read_side, counting
-    try:
-        yield received
-    finally:
-        tcp.TCP.read, tcp.from_frames = read, from_frames
