@@ -34,6 +34,7 @@ __all__ = [
     "Trajectories",
     "find_gaps",
     "is_validated_array",
+    "one_per_trajectory",
     "to_seconds",
     "validate_time",
     "validate_trajectories",
@@ -152,6 +153,47 @@ def _as_list(X, name):
     return [X]
 
 
+def one_per_trajectory(value, n_traj, listed, first_length):
+    """Whether a list or tuple ``value`` (``t`` or ``y``) holds one entry per trajectory.
+
+    With several trajectories, always. With one, only when ``X`` itself was a list of
+    trajectories (``listed``): ``fit([x], t=[t])`` then reads as ``fit(x, t=t)``, as
+    ``fit([x1, x2], t=[t1, t2])`` reads one entry per trajectory, and a list of several arrays
+    is a count that does not match (an error). A list of numbers stays the one trajectory's
+    times (or targets), except a one-number list for a trajectory of several rows, which is
+    its step (``fit([x], t=[0.01])``). For a single array ``X`` a list is always its times.
+
+    Parameters
+    ----------
+    value : object
+        What was passed as ``t`` or ``y``.
+    n_traj : int
+        Number of trajectories of ``X``.
+    listed : bool
+        Whether ``X`` was a list or tuple of arrays or DataFrames.
+    first_length : int
+        Number of rows of the first trajectory.
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(value, list | tuple):
+        return False
+    if n_traj > 1:
+        return True
+    if not listed:
+        return False
+    if all(isinstance(v, numbers.Number) for v in value):
+        return len(value) == 1 and first_length != 1
+    # Arrays, one per trajectory (a wrong count is then an error that names the counts).
+    return len(value) == 1 or all(hasattr(v, "shape") for v in value)
+
+
+def _is_listed(X):
+    return isinstance(X, list | tuple) and all(isinstance(x, np.ndarray | pd.DataFrame) for x in X)
+
+
 def validate_trajectories(
     X,
     t=None,
@@ -212,7 +254,10 @@ def validate_trajectories(
     is_frame = [isinstance(x, pd.DataFrame) for x in items]
     if any(is_frame) and not all(is_frame):
         raise TypeError(f"{name} mixes DataFrames and arrays; pass all trajectories in one form")
-    times = _split_time(t, len(items), name)
+    listed = _is_listed(X)
+    first_length = len(items[0]) if hasattr(items[0], "__len__") else 0
+    per_trajectory = one_per_trajectory(t, len(items), listed, first_length)
+    times = _split_time(t, len(items), name, per_trajectory)
     xs, ts, indexes, columns0, time_note = [], [], [], None, None
     for k, (item, tk) in enumerate(zip(items, times)):
         label = _where(name, k, len(items))
@@ -269,19 +314,27 @@ def validate_trajectories(
         if columns0 is not None
         else _default_names(xs[0].shape[1], feature_names)
     )
+    step = float(t) if isinstance(t, numbers.Number) and not isinstance(t, bool) else None
     if all(have_time) and all(isinstance(tk, float) for tk in ts):
         # A scalar step: the times of each trajectory are made when asked for, so that
         # validated data hold no O(n) array besides the states (a streamed fit never asks).
-        ts = StepTimes(ts[0], [len(x) for x in xs])
+        # A list of steps, one per trajectory, is the same when they are equal.
+        if len(set(ts)) == 1:
+            step = ts[0]
+        ts = StepTimes(ts if len(set(ts)) > 1 else ts[0], [len(x) for x in xs])
+    elif all(have_time):
+        # Steps for some trajectories and times for others: the steps become times.
+        ts = [tk * np.arange(len(x)) if isinstance(tk, float) else tk for tk, x in zip(ts, xs)]
     data = Trajectories(
         x=xs,
         t=ts if all(have_time) else None,
         names=names,
         index=indexes if columns0 is not None else None,
         from_frame=columns0 is not None,
-        step=float(t) if isinstance(t, numbers.Number) and not isinstance(t, bool) else None,
+        step=step,
         time_note=time_note,
         name=name,
+        listed=listed,
     )
     if require_time:
         data.require_time()
@@ -335,7 +388,8 @@ def validate_targets(y, data, name="y"):
     one_dimensional : bool
         Whether ``y`` was 1-D (so predictions are returned 1-D too).
     """
-    items = list(y) if isinstance(y, list | tuple) and data.n_trajectories > 1 else [y]
+    several = one_per_trajectory(y, data.n_trajectories, data.listed, len(data.x[0]))
+    items = list(y) if several else [y]
     if len(items) != data.n_trajectories:
         raise ValueError(f"{name} has {len(items)} trajectories but X has {data.n_trajectories}")
     out, one_d = [], False

@@ -205,11 +205,17 @@ def validate_time(t, n, label="t", *, owner=None, keep_step=False):
     return arr
 
 
-def _split_time(t, n_traj, name):
-    """One time specification per trajectory."""
+def _split_time(t, n_traj, name, per_trajectory=None):
+    """One time specification per trajectory.
+
+    ``per_trajectory`` says whether a list or tuple ``t`` holds one entry per trajectory (the
+    default: when there are several trajectories); see ``sparseid._data.one_per_trajectory``.
+    """
     if t is None or (isinstance(t, numbers.Number) and not isinstance(t, bool)):
         return [t] * n_traj
-    if isinstance(t, list | tuple) and n_traj > 1:
+    if per_trajectory is None:
+        per_trajectory = isinstance(t, list | tuple) and n_traj > 1
+    if per_trajectory:
         if len(t) != n_traj:
             raise ValueError(
                 f"t is a list of {len(t)} entries but {name} has {n_traj} trajectories"

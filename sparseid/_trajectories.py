@@ -28,11 +28,16 @@ class StepTimes(Sequence):
     --------
     >>> StepTimes(0.5, [3, 2])[0]
     array([0. , 0.5, 1. ])
+    >>> StepTimes([0.5, 0.25], [3, 2])[1]
+    array([0.  , 0.25])
     """
 
     def __init__(self, step, lengths):
-        self.step = float(step)
         self.lengths = list(lengths)
+        # One step for all trajectories, or one per trajectory.
+        steps = np.broadcast_to(np.asarray(step, dtype=np.float64), (len(self.lengths),))
+        self.steps = [float(s) for s in steps]
+        self.step = self.steps[0] if self.steps else float(np.asarray(step).ravel()[0])
 
     def __len__(self):
         return len(self.lengths)
@@ -40,7 +45,7 @@ class StepTimes(Sequence):
     def __getitem__(self, k):
         if isinstance(k, slice):
             return [self[i] for i in range(*k.indices(len(self)))]
-        return self.step * np.arange(self.lengths[k], dtype=np.float64)
+        return self.steps[k] * np.arange(self.lengths[k], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,9 @@ class Trajectories:
         message of :meth:`require_time`.
     name : str
         How the data are named in error messages (``"X"``, ``"validation_data"``).
+    listed : bool
+        Whether ``X`` was given as a list (or tuple) of trajectories, even of one; then a
+        one-entry list of times or targets belongs to that one trajectory.
     """
 
     x: list
@@ -78,6 +86,7 @@ class Trajectories:
     step: float | None = None
     time_note: str | None = None
     name: str = "X"
+    listed: bool = False
 
     @property
     def n_trajectories(self):
