@@ -87,6 +87,11 @@ class LibraryModel(
 
     _supports_control = True
 
+    def __sklearn_is_fitted__(self):
+        # partial_fit records the names before any row can enter (or before an ensemble has
+        # two blocks): the model is fitted once it has coefficients.
+        return hasattr(self, "coef_")
+
     def _make_library(self):  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -23,6 +23,8 @@ from ._streaming import (
     TrajectoryStream,
     accumulate,
     global_halo_error,
+    group_statistics,
+    piece_statistics,
     regression_blocks,
     theta_blocks,
 )
@@ -45,6 +47,8 @@ class _State:
         self.given_targets = given_targets
         self.stats = None  # statistics of the final rows
         self.open = None  # the trajectory a chunk may continue
+        # An ensemble's time blocks of the final rows (see _ensemble_refit), else None.
+        self.blocks = [] if hasattr(optimizer, "fit_blocks") else None
 
 
 class PartialFitMixin:
@@ -95,6 +99,19 @@ class PartialFitMixin:
         ``fit`` raises for a trajectory too short to differentiate). Before any row can enter,
         the model is not fitted yet. ``fit`` forgets what ``partial_fit`` accumulated.
 
+        With an :class:`~sparseid.optimizers.EnsembleOptimizer` the rows of each call become
+        time blocks of the ensemble: they are cut into the optimizer's ``n_blocks`` groups
+        of consecutive rows (fewer for a call of fewer than ``256 * n_blocks`` rows: rows are
+        grouped in pieces of 256), kept as statistics and added to the blocks of earlier
+        calls; each call refits the whole ensemble on all blocks, with the optimizer's
+        ``random_state`` (an integer seed gives the same ensemble as ``fit_blocks`` on the
+        same blocks). Block boundaries follow the calls, so the ensemble differs from one
+        ``fit`` on all the data, which cuts all rows into ``n_blocks`` groups; one call
+        gives the blocks of ``fit`` on the same data. The rows a call holds back near the end
+        of its open trajectory (``halo`` rows) enter the last block provisionally and become
+        part of the next call's first block when the trajectory continues. The model is
+        fitted once the ensemble has at least two blocks.
+
         Examples
         --------
         >>> import numpy as np
@@ -106,6 +123,11 @@ class PartialFitMixin:
         >>> bool(np.allclose(model.coef_, SINDy().fit(X).coef_, atol=1e-10))
         True
         """
+        if self._weak_settings() is not None:
+            raise ValueError(
+                "partial_fit does not build the weak form (weak_form is set): fit the model "
+                "on all the data with fit, or stream a pointwise model (weak_form=False)"
+            )
         state = getattr(self, "_stream", None)
         first = state is None
         method = None if first else state.method
@@ -142,16 +164,26 @@ class PartialFitMixin:
             )
         left_open = []
         blocks = self._partial_blocks(state, data, inputs, y, continues, left_open)
-        new = self._statistics(theta_blocks(state.library, blocks, foreign=state.foreign), state)
+        theta = theta_blocks(state.library, blocks, foreign=state.foreign)
+        ensemble = state.blocks is not None
+        new = self._pieces(theta, state) if ensemble else self._statistics(theta, state)
         # Commit only once every row of this call has been read without error.
-        state.stats = _add(state.stats, new)
+        earlier = state.blocks
+        if ensemble:
+            state.blocks = earlier + group_statistics(*new, state.optimizer.n_blocks)
+        else:
+            state.stats = _add(state.stats, new)
         state.open = open_stream = left_open[0]
         self._stream = state
         self._update_range(data, first)
         tail = []
         if open_stream is not None and open_stream.n >= 2 * (open_stream.halo or 0) + 1:
             tail = open_stream.tail()
-        tail = self._statistics(theta_blocks(state.library, tail, foreign=state.foreign), state)
+        tail = theta_blocks(state.library, tail, foreign=state.foreign)
+        if ensemble:
+            self._ensemble_refit(state, earlier, new, tail)
+            return self
+        tail = self._statistics(tail, state)
         total = _add(state.stats, tail)
         if total is not None:
             optimizer = state.optimizer
@@ -230,6 +262,30 @@ class PartialFitMixin:
             itertools.chain([first], blocks),
             lambda theta, row: self._check_finite_terms(state.library, theta, row),
         )
+
+    def _pieces(self, blocks, state, offset=0):
+        """Statistics of every 256 rows of library blocks, with their first rows (ensembles)."""
+        return piece_statistics(
+            blocks,
+            lambda theta, row: self._check_finite_terms(state.library, theta, row),
+            offset=offset,
+        )
+
+    def _ensemble_refit(self, state, earlier, new, tail):
+        """Refit the ensemble on the blocks of earlier calls and this call's rows and tail.
+
+        This call's rows, with the provisional tail after them, are grouped as ``fit`` groups
+        the rows of one call, so that one call gives the blocks of ``fit``.
+        """
+        pieces, n_final = new
+        tail_pieces, n_rows = self._pieces(tail, state, offset=n_final)
+        if pieces:  # the tail continues the last piece: it joins that piece's group
+            tail_pieces = [(pieces[-1][0], stats) for _, stats in tail_pieces]
+        optimizer = state.optimizer
+        blocks = earlier + group_statistics(pieces + tail_pieces, n_rows, optimizer.n_blocks)
+        if len(blocks) >= 2:
+            optimizer.fit_blocks(blocks)
+            self._set_fitted(state.library, optimizer, len(self.target_names_))
 
     def _update_range(self, data, first):
         low = np.array([min(x[:, j].min() for x in data.x) for j in range(data.n_features)])

@@ -29,9 +29,12 @@ __all__ = [
     "TrajectoryStream",
     "accumulate",
     "global_halo_error",
+    "group_statistics",
+    "piece_statistics",
     "regression_blocks",
     "row_blocks",
     "theta_blocks",
+    "time_block_statistics",
 ]
 
 #: Rows per block: large enough for BLAS-3 speed, small enough to stay in cache.
@@ -324,16 +327,39 @@ def time_block_statistics(blocks, name_terms, n_groups, rows=256):
     into ``n_groups`` groups of about equal numbers of rows (fewer when there are fewer
     pieces). ``name_terms`` is as for :func:`accumulate`.
     """
-    fine, starts, offset = [], [], 0
+    pieces, n_rows = piece_statistics(blocks, name_terms, rows=rows)
+    return group_statistics(pieces, n_rows, n_groups)
+
+
+def piece_statistics(blocks, name_terms, *, rows=256, offset=0):
+    """Statistics of every ``rows`` rows of library blocks ``(Θ, Y)``, with their first rows.
+
+    Returns
+    -------
+    pieces : list of (int, SufficientStatistics)
+        The row (counted from ``offset``) at which each piece starts, and its statistics.
+    end : int
+        ``offset`` plus the number of rows read.
+    """
+    pieces = []
     for theta, y in blocks:
         if not np.isfinite(theta).all():
             name_terms(theta, offset)
         for a in range(0, len(theta), rows):
-            fine.append(SufficientStatistics.from_arrays(theta[a : a + rows], y[a : a + rows]))
-            starts.append(offset + a)
+            stats = SufficientStatistics.from_arrays(theta[a : a + rows], y[a : a + rows])
+            pieces.append((offset + a, stats))
         offset += len(theta)
+    return pieces, offset
+
+
+def group_statistics(pieces, n_rows, n_groups):
+    """Pieces of :func:`piece_statistics` added into ``n_groups`` groups of consecutive rows.
+
+    A piece starting at row ``s`` joins group ``s * n_groups // n_rows``; empty groups are
+    left out, so there are fewer groups when there are fewer pieces.
+    """
     groups = {}
-    for start, stats in zip(starts, fine, strict=True):
-        g = min(n_groups - 1, start * n_groups // max(offset, 1))
+    for start, stats in pieces:
+        g = min(n_groups - 1, start * n_groups // max(n_rows, 1))
         groups[g] = stats if g not in groups else groups[g] + stats
     return [groups[g] for g in sorted(groups)]
