@@ -151,7 +151,7 @@ def test_saved_file_is_versioned_json(lorenz, tmp_path):
     path = tmp_path / "m.json"
     SINDy().fit(lorenz).save(path)
     payload = json.loads(path.read_text())
-    assert payload["format"] == "sparseid-model" and payload["format_version"] == 2
+    assert payload["format"] == "sparseid-model" and payload["format_version"] == 3
     assert payload["class"] == "sparseid.models.SINDy"
     assert payload["state"]["variable_names"] == ["x", "y", "z"]
 

@@ -108,6 +108,9 @@ class LibraryModel(
         if settings is not None:  # the weak form (sparseid.weak) instead of pointwise targets
             from ..weak._model import fit_weak_model
 
+            # Nothing is searched in the weak form (and nothing left from an earlier fit).
+            self.surface_search_ = None
+            self.nonlinear_parameters_ = {}
             return fit_weak_model(self, data, inputs, settings)
         self._fit_blocks(self._trajectory_blocks(data, inputs), len(self.target_names_))
 

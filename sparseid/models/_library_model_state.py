@@ -9,14 +9,15 @@ class LibraryStateMixin:
     """``_state_to_json`` / ``_state_from_json`` of :class:`~._library_model.LibraryModel`.
 
     The state: the library (as its JSON description, fitted again on load), the coefficients and
-    their standard errors, the term names, the fitted optimizer's diagnostics, and what a fit
-    found from the data (switching offsets, inner constants of terms).
+    their standard errors, the term names, the fitted optimizer's diagnostics (or, for the weak
+    form, ``weak_form_`` with each target's optimizer), and what a fit found from the data
+    (switching offsets, inner constants of terms).
     """
 
     def _state_to_json(self):
         from ..libraries._serialize import library_to_dict
         from ._fields import float_list
-        from ._persistence import optimizer_to_json
+        from ._optimizer_state import optimizer_to_json
 
         self._check_symbolic("be saved as JSON (save it with pickle)")
         library = self.feature_library_
@@ -31,6 +32,10 @@ class LibraryStateMixin:
         }
         if hasattr(self, "optimizer_"):
             state["optimizer"] = optimizer_to_json(self.optimizer_)
+        if "weak_form_" in vars(self):
+            from ._weak_state import weak_form_to_json
+
+            state["weak_form"] = weak_form_to_json(self.weak_form_)
         if getattr(self, "surface_search_", None):
             state["surface_search"] = [
                 {**found, "bracket": list(found["bracket"])} for found in self.surface_search_
@@ -41,7 +46,8 @@ class LibraryStateMixin:
 
     def _state_from_json(self, state):
         from ..libraries._serialize import build_library, fit_library
-        from ._persistence import optimizer_from_json
+        from ..optimizers._ensemble import gather_ensemble
+        from ._optimizer_state import optimizer_from_json
 
         n_inputs = self.n_features_in_ + self.n_control_features_
         if state.integer("library_n_features_in", minimum=1) != n_inputs:
@@ -60,9 +66,13 @@ class LibraryStateMixin:
             fields = state.child("optimizer")
             optimizer = optimizer_from_json(self._make_optimizer(), fields, self.coef_, stderr)
             self.optimizer_ = optimizer
-            from ..optimizers._ensemble import gather_ensemble
-
             gather_ensemble(self, [optimizer])
+        if "weak_form" in state:  # format version 3: each target's optimizer
+            from ._weak_state import weak_form_from_json
+
+            fields = state.child("weak_form")
+            self.weak_form_ = weak_form_from_json(self, fields, *shape)
+            gather_ensemble(self, self.weak_form_.optimizers_)
         self.surface_search_ = None
         if "surface_search" in state:
             from ._surface_search import search_from_json

@@ -10,13 +10,15 @@ constructor arguments: numbers, strings, booleans, ``None``, lists, ``{"__tuple_
 ``{"__dict__": {...}}``, and at the parameters that hold estimators (``feature_library``,
 ``optimizer``, ``differentiation_method``) ``{"__library__": {"class": ..., "params": ...}}`` or
 ``{"__estimator__": "<public path>", "params": {...}}``. ``state`` is the fitted state: the
-base model's (:meth:`DynamicsModel._base_state`) and the model's own (``_state_to_json``).
+base model's (:meth:`DynamicsModel._base_state`) and the model's own (``_state_to_json``), with
+the fitted optimizer's (:mod:`._optimizer_state`) and a weak-form fit's (:mod:`._weak_state`).
 
 Loading constructs only registered classes, each from parameters it checks, and reads every
 field through :class:`~sparseid.models._fields.Fields`: wrong types, sizes, non-finite numbers,
 unknown keys and deep nesting raise a ``ValueError`` naming the field; nothing in the file is
 called or looked up by name. Format version 1 (bare class names such as ``"SINDy"``, private
-module paths of estimators, no optimizer state) is still read. Models JSON cannot describe (user
+module paths of estimators, no optimizer state) and version 2 (no threshold path, no weak-form
+state) are still read. Models JSON cannot describe (user
 callables, foreign estimators, subclasses of sparseid's classes) raise a ``TypeError`` pointing
 to pickle.
 """
@@ -33,14 +35,15 @@ from pathlib import Path
 import numpy as np
 
 from .._registry import PARAM_KINDS, check_params, public_path, resolve
-from ._fields import FieldError, Fields, NonFinite, float_list, short
+from ._fields import FieldError, Fields, NonFinite, short
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "save_model"]
 
 FORMAT = "sparseid-model"
 #: Bumped whenever a change makes old readers misread new files (2: public class paths and the
-#: optimizer's fitted state).
-FORMAT_VERSION = 2
+#: optimizer's fitted state; 3: STLSQ's threshold path and a weak-form fit's state, with its
+#: per-target optimizers).
+FORMAT_VERSION = 3
 #: Largest model file read, in bytes.
 MAX_FILE_BYTES = 256 * 2**20
 #: Deepest nesting of JSON arrays and objects in a model file.
@@ -133,126 +136,6 @@ def build(entry, params, field):
     nested = PARAM_KINDS if entry.kind == "model" else _NESTED.get(entry.kind, {})
     kwargs = {k: decode(v, f"{field}.{k}", nested.get(k)) for k, v in params.items()}
     return check_params(entry, entry.cls(**kwargs), field)
-
-
-# --------------------------------------------------------------------------------------------
-# the fitted state of an optimizer (sparseid's own; rebuilt from the model's parameters)
-_OPTIMIZER_FITTED = {"n_features_in_", "coef_", "coef_stderr_", "stats_"}
-_STLSQ_FITTED = {"support_", "n_iter_", "history_", "threshold_", "threshold_path_"}
-
-
-def optimizer_to_json(optimizer):
-    """The fitted state of a registered optimizer (coefficients are the model's own)."""
-    from ..optimizers import STLSQ
-
-    public_path(optimizer, "optimizer", "optimizer_")
-    declared = getattr(type(optimizer), "_json_fitted", {})
-    known = _OPTIMIZER_FITTED | (_STLSQ_FITTED if isinstance(optimizer, STLSQ) else set(declared))
-    fitted = {k for k in vars(optimizer) if k.endswith("_") and not k.startswith("_")}
-    if fitted - known:
-        raise TypeError(
-            f"optimizer_ has fitted attributes {sorted(fitted - known)} that JSON does not "
-            "describe; save the model with pickle instead"
-        )
-    stats = optimizer.stats_
-    state = {
-        "n_features_in": int(optimizer.n_features_in_),
-        "y_1d": bool(optimizer._y_1d),
-        "stats": {
-            **{k: float_list(getattr(stats, k)) for k in _STATS_ARRAYS},
-            "n_samples": int(stats.n_samples),
-        },
-    }
-    if isinstance(optimizer, STLSQ):
-        state["support"] = optimizer.support_.tolist()
-        state["n_iter"] = int(optimizer.n_iter_)
-        state["history"] = [h.tolist() for h in optimizer.history_]
-        if isinstance(optimizer.threshold, str):  # "auto": the thresholds chosen per target
-            state["threshold"] = float_list(optimizer.threshold_, allow_nonfinite=True)
-    elif declared:
-        state["fitted"] = {
-            name: _fitted_to_json(getattr(optimizer, name), kind)
-            for name, kind in declared.items()
-            if hasattr(optimizer, name)
-        }
-    return state
-
-
-def _fitted_to_json(value, kind):
-    # An optimizer's own fitted diagnostics, declared in its ``_json_fitted`` as
-    # {attribute: kind}: "int" (a Python int), "bools" / "ints" / "float" (arrays of any
-    # shape), "float_arrays" (a list of equally shaped float arrays). They are diagnostics
-    # only: predictions use the model's coefficients and the statistics read above.
-    if kind == "int":
-        return int(value)
-    if kind == "bools":
-        return np.asarray(value, dtype=bool).tolist()
-    return float_list(np.asarray(value, dtype=np.float64))
-
-
-def _fitted_from_json(fields, name, kind):
-    if kind == "int":
-        return fields.integer(name)
-    value = fields[name]
-    depth = 0
-    while isinstance(value, list) and value:
-        value, depth = value[0], depth + 1
-    shape = (None,) * depth
-    if kind == "bools":
-        return fields.array(name, shape, dtype=bool)
-    array = fields.array(name, shape)
-    if kind == "ints":
-        if not np.array_equal(array, np.round(array)):
-            raise fields.error(name, "must hold only integers")
-        return array.astype(int)
-    return list(array) if kind == "float_arrays" else array
-
-
-_STATS_ARRAYS = ("r", "qty", "residual_gram", "sq_norms", "scale")
-
-
-def optimizer_from_json(optimizer, state, coef, stderr):
-    """Give the fresh ``optimizer`` the fitted state read from ``state`` (a :class:`Fields`)."""
-    from ..optimizers import STLSQ, SufficientStatistics
-
-    k, p = coef.shape
-    if state.integer("n_features_in", minimum=1) != p:
-        raise state.error("n_features_in", f"must equal the number of library terms, {p}")
-    optimizer.n_features_in_ = p
-    optimizer._y_1d = state.boolean("y_1d")
-    stats = state.child("stats")
-    shapes = {"r": (p, p), "qty": (p, k), "residual_gram": (k, k), "sq_norms": (p,), "scale": (p,)}
-    arrays = {key: stats.array(key, shape) for key, shape in shapes.items()}
-    if not (arrays["scale"] > 0).all():
-        raise stats.error("scale", "must be positive")
-    n_samples = stats.integer("n_samples", maximum=_MAX_INT)
-    stats.finish()
-    optimizer.stats_ = SufficientStatistics(**arrays, n_samples=n_samples)
-    optimizer.coef_ = coef.copy()
-    optimizer.coef_stderr_ = None if stderr is None else stderr.copy()
-    if isinstance(optimizer, STLSQ):
-        optimizer.support_ = state.array("support", (k, p), dtype=bool)
-        optimizer.n_iter_ = state.integer("n_iter")
-        history = state["history"]
-        if not isinstance(history, list):
-            raise state.error("history", f"must be a list of supports, got {short(history)}")
-        count = len(history)
-        optimizer.history_ = state.arrays("history", [(k, p)] * count, dtype=bool)
-        # The threshold path of threshold="auto" is a diagnostic that is not saved.
-        optimizer.threshold_path_ = None
-        if "threshold" in state:
-            optimizer.threshold_ = state.array("threshold", (k, 1), allow_nonfinite=True)
-        else:
-            optimizer.threshold_ = optimizer.threshold
-    elif "fitted" in state:
-        declared = getattr(type(optimizer), "_json_fitted", {})
-        fitted = state.child("fitted")
-        for name, kind in declared.items():
-            if name in fitted:
-                setattr(optimizer, name, _fitted_from_json(fitted, name, kind))
-        fitted.finish()
-    state.finish()
-    return optimizer
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,7 +264,7 @@ def load_model(path):
     Parameters
     ----------
     path : str or Path
-        A file written by :meth:`DynamicsModel.save` (model format version 1 or 2).
+        A file written by :meth:`DynamicsModel.save` (model format version 1 to 3).
 
     Returns
     -------
