@@ -194,6 +194,9 @@ class PartialFitMixin:
     def _start_partial_fit(self, data, inputs, y):
         for name in ("coef_", "feature_library_", "optimizer_", "coef_stderr_", "feature_names_"):
             self.__dict__.pop(name, None)
+        # Nothing is searched in a streamed fit (the library's constants are given).
+        self.surface_search_ = None
+        self.nonlinear_parameters_ = {}
         if y is None:
             self._targets_1d = False
             self.target_names_ = self._derivative_names()
