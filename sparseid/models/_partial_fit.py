@@ -107,10 +107,12 @@ class PartialFitMixin:
         ``random_state`` (an integer seed gives the same ensemble as ``fit_blocks`` on the
         same blocks). Block boundaries follow the calls, so the ensemble differs from one
         ``fit`` on all the data, which cuts all rows into ``n_blocks`` groups; one call
-        gives the blocks of ``fit`` on the same data. The rows a call holds back near the end
-        of its open trajectory (``halo`` rows) enter the last block provisionally and become
-        part of the next call's first block when the trajectory continues. The model is
-        fitted once the ensemble has at least two blocks.
+        gives nearly the blocks of ``fit`` on the same data (the last ``halo`` rows of a
+        trajectory, and the pieces of trajectories longer than 16,384 rows, may be cut a few
+        rows apart, so that a row may sit in a neighbouring block). The rows a call holds
+        back near the end of its open trajectory (``halo`` rows) enter the last block
+        provisionally and become part of the next call's first block when the trajectory
+        continues. The model is fitted once the ensemble has at least two blocks.
 
         Examples
         --------
@@ -278,7 +280,7 @@ class PartialFitMixin:
         """Refit the ensemble on the blocks of earlier calls and this call's rows and tail.
 
         This call's rows, with the provisional tail after them, are grouped as ``fit`` groups
-        the rows of one call, so that one call gives the blocks of ``fit``.
+        the rows of one call, so that one call gives (nearly) the blocks of ``fit``.
         """
         pieces, n_final = new
         tail_pieces, n_rows = self._pieces(tail, state, offset=n_final)
