@@ -27,7 +27,7 @@ from ._time import (
     to_seconds,
     validate_time,
 )
-from ._trajectories import StepTimes, Trajectories, _where
+from ._trajectories import StepTimes, Trajectories, _is_listed, _where, one_per_trajectory
 
 __all__ = [
     "GAP_FACTOR",
@@ -151,47 +151,6 @@ def _as_list(X, name):
     if isinstance(X, list | tuple) and all(isinstance(x, np.ndarray | pd.DataFrame) for x in X):
         return list(X)
     return [X]
-
-
-def one_per_trajectory(value, n_traj, listed, first_length):
-    """Whether a list or tuple ``value`` (``t`` or ``y``) holds one entry per trajectory.
-
-    With several trajectories, always. With one, only when ``X`` itself was a list of
-    trajectories (``listed``): ``fit([x], t=[t])`` then reads as ``fit(x, t=t)``, as
-    ``fit([x1, x2], t=[t1, t2])`` reads one entry per trajectory, and a list of several arrays
-    is a count that does not match (an error). A list of numbers stays the one trajectory's
-    times (or targets), except a one-number list for a trajectory of several rows, which is
-    its step (``fit([x], t=[0.01])``). For a single array ``X`` a list is always its times.
-
-    Parameters
-    ----------
-    value : object
-        What was passed as ``t`` or ``y``.
-    n_traj : int
-        Number of trajectories of ``X``.
-    listed : bool
-        Whether ``X`` was a list or tuple of arrays or DataFrames.
-    first_length : int
-        Number of rows of the first trajectory.
-
-    Returns
-    -------
-    bool
-    """
-    if not isinstance(value, list | tuple):
-        return False
-    if n_traj > 1:
-        return True
-    if not listed:
-        return False
-    if all(isinstance(v, numbers.Number) for v in value):
-        return len(value) == 1 and first_length != 1
-    # Arrays, one per trajectory (a wrong count is then an error that names the counts).
-    return len(value) == 1 or all(hasattr(v, "shape") for v in value)
-
-
-def _is_listed(X):
-    return isinstance(X, list | tuple) and all(isinstance(x, np.ndarray | pd.DataFrame) for x in X)
 
 
 def validate_trajectories(
