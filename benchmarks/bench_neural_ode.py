@@ -48,6 +48,9 @@ shown beside it. XLA runs with one intra-op thread; pin the process to one core 
 
 ``--dtype`` sets the precision of our training (``NeuralODE(dtype=...)``); with several, the
 first is "ours" (the one the ratios refer to) and the others are rows "ours-32" / "ours-64".
+``--adjoint`` likewise sets ``NeuralODE(adjoint=...)`` of the adjoint runs ("auto", the
+default, is the interpolated adjoint after dopri5), other values giving rows "ours-backsolve"
+/ "ours-interpolated".
 """
 
 import os
@@ -103,10 +106,11 @@ def numpy_field(Ws, bs):
     return rhs
 
 
-def run_ours(t, X, n_train, seed, gradient, max_iter, solver, dtype="float64"):
+def run_ours(t, X, n_train, seed, gradient, max_iter, solver, dtype="float64", adjoint="auto"):
     model = NeuralODE(
         solver=solver,
         gradient=gradient,
+        adjoint=adjoint,
         max_iter=max_iter,
         rtol=RTOL,
         atol=ATOL,
@@ -510,6 +514,14 @@ def main():
         choices=["float64", "float32"],
         help="precisions of our training (the first is 'ours', the others 'ours-32'/'ours-64')",
     )
+    parser.add_argument(
+        "--adjoint",
+        nargs="+",
+        default=["auto"],
+        choices=["auto", "backsolve", "interpolated"],
+        help="NeuralODE(adjoint=...) of our adjoint runs (the first is 'ours', the others "
+        "'ours-backsolve'/'ours-interpolated')",
+    )
     parser.add_argument("--quick", action="store_true", help="1 seed, backprop, 300 iterations")
     args = parser.parse_args()
     if args.quick:
@@ -529,9 +541,17 @@ def main():
                     run_shooting_torch(args.seeds, args.max_iter, gradient)
                 continue
             for gradient in args.gradients:
-                runners = {"ours": functools.partial(run_ours, dtype=args.dtype[0])}
+                adjoints = args.adjoint if gradient == "adjoint" else ["auto"]
+                ours = functools.partial(run_ours, dtype=args.dtype[0], adjoint=adjoints[0])
+                runners = {"ours": ours}
                 for dtype in args.dtype[1:]:
-                    runners[f"ours-{dtype[-2:]}"] = functools.partial(run_ours, dtype=dtype)
+                    runners[f"ours-{dtype[-2:]}"] = functools.partial(
+                        run_ours, dtype=dtype, adjoint=adjoints[0]
+                    )
+                for adjoint in adjoints[1:]:
+                    runners[f"ours-{adjoint}"] = functools.partial(
+                        run_ours, dtype=args.dtype[0], adjoint=adjoint
+                    )
                 if not args.skip_torch and args.reference == "torchdiffeq":
                     runners["torchdiffeq"] = run_torch
                 elif not args.skip_torch:

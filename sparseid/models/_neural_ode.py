@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from .._params import Bool, Check, Choice, Integer, Real, Seed, check_params
 from ..ode import (
+    ADJOINTS,
     GRADIENTS,
     LOSSES,
     LR_SCHEDULES,
@@ -99,9 +100,17 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         (``n_substeps`` steps per sample interval).
     gradient : {"backprop", "adjoint"}, default="backprop"
         Reverse mode through the solver's steps (exact gradient of the discrete solve, step
-        sizes held constant), or the continuous adjoint of Chen et al. [1]_ (memory
-        independent of the number of steps, solved backwards with Dormand–Prince at
-        ``rtol``/``atol``).
+        sizes held constant), or the continuous adjoint of Chen et al. [1]_ (no network
+        activations stored, solved backwards at ``rtol``/``atol``).
+    adjoint : {"auto", "backsolve", "interpolated"}, default="auto"
+        How the adjoint finds the state backwards: "backsolve" integrates it backwards with
+        the adjoint (Dormand–Prince; memory independent of the number of steps);
+        "interpolated" reads it from the forward solve's dense output (memory: its steps
+        and stages, n_steps × n_stages × batch × d numbers) and integrates only the adjoint
+        (Bogacki–Shampine for ``rtol`` ≥ 1e-4), with the network's activations at a block of
+        observation intervals computed in one batched pass: about twice as fast, gradient as
+        accurate (adaptive solvers only). "auto": "interpolated" for the adaptive solvers,
+        "backsolve" for the fixed-step ones.
     segment_length : int, default=40
         Samples predicted after each segment's start.
     batch_size : int, default=200
@@ -257,6 +266,7 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         "activation": Check(check_activation, "the name of an activation (not a step)"),
         "solver": Choice(SOLVERS),
         "gradient": Choice(GRADIENTS),
+        "adjoint": Choice(ADJOINTS),
         "segment_length": Integer(minimum=1),
         "batch_size": Integer(minimum=1),
         "learning_rate": Real(minimum=0, closed="neither"),
@@ -291,6 +301,7 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         activation="tanh",
         solver="dopri5",
         gradient="backprop",
+        adjoint="auto",
         segment_length=40,
         batch_size=200,
         learning_rate=0.002,
@@ -322,6 +333,7 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
         self.activation = activation
         self.solver = solver
         self.gradient = gradient
+        self.adjoint = adjoint
         self.segment_length = segment_length
         self.batch_size = batch_size
         self.learning_rate = learning_rate

@@ -27,6 +27,7 @@ from ..ode import (
     continuity_weight,
     hold_out_tail,
     loss_residual_grad,
+    resolve_adjoint,
     segment_loss,
     train,
 )
@@ -211,9 +212,12 @@ class NeuralODETrainingMixin:
         shooting = None
         if self.shooting is not None:
             shooting = MultipleShooting(train_x, train_t, states=self.shooting)
+        if self.gradient == "adjoint":
+            resolve_adjoint(self.adjoint, self.solver)  # an interpolated one after rk4 is refused
         opts = dict(
             solver=self.solver,
             gradient=self.gradient,
+            adjoint=self.adjoint,
             loss=self.loss,
             rtol=self.rtol,
             atol=self.atol,

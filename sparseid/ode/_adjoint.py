@@ -23,7 +23,16 @@ __all__ = ["adjoint_gradient"]
 # overflow is detected (non-finite error norm or state) and reported, not warned about
 @np.errstate(over="ignore", invalid="ignore")
 def adjoint_gradient(
-    field, y_end, Ybar, t_obs, *, rtol=1e-3, atol=1e-6, max_steps=100_000, return_input_grad=False
+    field,
+    y_end,
+    Ybar,
+    t_obs,
+    *,
+    rtol=1e-3,
+    atol=1e-6,
+    max_steps=100_000,
+    return_input_grad=False,
+    tableau=DOPRI5,
 ):
     """Gradient of a loss of the observed states by the continuous adjoint method.
 
@@ -104,7 +113,7 @@ def adjoint_gradient(
     y[:n] = y_end.ravel()
     y[n:] = Ybar[m - 1].ravel()
     g = np.zeros(n_params, dtype)
-    tab = DOPRI5.as_dtype(dtype)
+    tab = tableau.as_dtype(dtype)
     weights = [(i, float(b_i)) for i, b_i in enumerate(tab.b) if b_i != 0.0]
     exponent = tab.controller_exponent
     K = np.empty((tab.n_stages, y.size), dtype)

@@ -7,7 +7,9 @@ accepted step are filled in by the method's continuous extension, so no step is 
 land on an observation. Methods without one step on the observation grid, ``n_substeps`` steps
 per interval (per-row step sizes when each row has its own observation times). With
 ``record=True`` the steps, their stages and the network caches are kept as :class:`Step` records
-for :func:`~sparseid.ode.backprop_gradient`.
+for :func:`~sparseid.ode.backprop_gradient`; ``record="dense"`` (adaptive methods) keeps the
+steps and stages without the caches, the continuous extension that
+:func:`~sparseid.ode.interpolated_adjoint_gradient` reads.
 """
 
 from __future__ import annotations
@@ -294,7 +296,9 @@ def adaptive_solve(field, tab, y0, t_obs, rtol, atol, record, max_steps, step_si
                 dense = GridDense(j, j1, W)
                 j = j1
         if rec is not None:
-            rec.steps.append(Step(h, y, K, [cache1, *caches], dense, -1))
+            # "dense": the continuous extension only (the interpolated adjoint), no caches
+            step_caches = None if record == "dense" else [cache1, *caches]
+            rec.steps.append(Step(h, y, K, step_caches, dense, -1))
         t = t1
         y = y1
         K_next = np.empty_like(K)

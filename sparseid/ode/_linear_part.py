@@ -58,8 +58,19 @@ class LinearPartField:
         out += z @ self.BT
         return out, cache
 
-    def vjp(self, cache, v, need_input=True):
-        v_z, deltas = self.net.vjp(cache, v, need_input)
+    def hidden(self, z, reuse=False):
+        return self.net.hidden(z, reuse)
+
+    def vjp_factors(self, cache, reuse=False):
+        return self.net.vjp_factors(cache, reuse)
+
+    def vjp_with(self, factors, v, out=None):
+        out = self.net.vjp_with(factors, v, out)
+        out += v @ self.B
+        return out
+
+    def vjp(self, cache, v, need_input=True, reuse=False):
+        v_z, deltas = self.net.vjp(cache, v, need_input, reuse)
         if need_input:
             v_z = v_z + v @ self.B
         # the last entry is ∂L/∂(B z) = v, which param_grad pairs with the input z

@@ -4,12 +4,36 @@ import numpy as np
 
 from ._adjoint import adjoint_gradient
 from ._backprop import backprop_gradient
-from ._solvers import solve
+from ._interpolated_adjoint import interpolated_adjoint_gradient
+from ._solvers import SOLVERS, solve
 
-__all__ = ["GRADIENTS", "LOSSES", "loss_residual_grad", "segment_loss"]
+__all__ = [
+    "ADJOINTS",
+    "GRADIENTS",
+    "LOSSES",
+    "loss_residual_grad",
+    "resolve_adjoint",
+    "segment_loss",
+]
 
 GRADIENTS = ("backprop", "adjoint")
+#: How the continuous adjoint finds z(t) backwards: "auto" is "interpolated" after an
+#: adaptive forward solver (which has dense output) and "backsolve" after a fixed-step one.
+ADJOINTS = ("auto", "backsolve", "interpolated")
 LOSSES = ("l1", "l2")
+
+
+def resolve_adjoint(adjoint, solver):
+    """ "backsolve" or "interpolated" for ``adjoint`` (one of ADJOINTS) after ``solver``."""
+    adaptive = SOLVERS[solver].adaptive if isinstance(solver, str) else solver.adaptive
+    if adjoint == "auto":
+        return "interpolated" if adaptive else "backsolve"
+    if adjoint == "interpolated" and not adaptive:
+        raise ValueError(
+            f"adjoint='interpolated' needs an adaptive forward solver (its dense output), not "
+            f"solver={solver!r}; use adjoint='backsolve' or 'auto'"
+        )
+    return adjoint
 
 
 def loss_residual_grad(residual, loss):
@@ -36,6 +60,7 @@ def segment_loss(
     n_substeps=1,
     max_steps=100_000,
     need_grad=True,
+    adjoint="auto",
 ):
     """Integrate a batch of segments, compare with the targets and differentiate.
 
@@ -51,8 +76,13 @@ def segment_loss(
     solver : str
         A name from :data:`~sparseid.ode.SOLVERS`.
     gradient : {"backprop", "adjoint"}
-        The adjoint's backward solve is always the adaptive Dormand–Prince solver, whatever
-        the forward solver.
+    adjoint : {"auto", "backsolve", "interpolated"}, default="auto"
+        For ``gradient="adjoint"``: "backsolve" solves z backwards with the adjoint
+        (:func:`~sparseid.ode.adjoint_gradient`, Dormand–Prince, whatever the forward solver);
+        "interpolated" takes z from the forward solve's dense output and solves only the
+        adjoint (:func:`~sparseid.ode.interpolated_adjoint_gradient`: Bogacki–Shampine for
+        ``rtol`` ≥ 1e-4, Dormand–Prince below; adaptive forward solvers only); "auto" is
+        "interpolated" after an adaptive forward solver and "backsolve" after a fixed-step one.
     loss : {"l1", "l2"}
     rtol, atol : float
         Tolerances of the adaptive solvers (forward and adjoint).
@@ -81,7 +111,7 @@ def segment_loss(
     (42,)
     """
     Y, rec, n_eval = forward_segments(
-        field, y0, t_rel, solver, gradient, need_grad, rtol, atol, n_substeps, max_steps
+        field, y0, t_rel, solver, gradient, need_grad, rtol, atol, n_substeps, max_steps, adjoint
     )
     value, Ybar = loss_residual_grad(Y - targets, loss)
     if not need_grad:
@@ -91,13 +121,16 @@ def segment_loss(
 
 
 def forward_segments(
-    field, y0, t_rel, solver, gradient, need_grad, rtol, atol, n_substeps, max_steps
+    field, y0, t_rel, solver, gradient, need_grad, rtol, atol, n_substeps, max_steps, adjoint
 ):
     """The forward solve of :func:`segment_loss`: ``(Y, record, n_eval)``.
 
-    The steps are recorded only when backpropagation will need them.
+    The steps are recorded only when backpropagation (all of them) or the interpolated
+    adjoint (their dense output) will need them.
     """
     record = need_grad and gradient == "backprop"
+    if need_grad and gradient == "adjoint" and resolve_adjoint(adjoint, solver) == "interpolated":
+        record = "dense"
     return solve(
         field,
         y0,
@@ -117,7 +150,8 @@ def backward_segments(
     """Gradients of a loss with ∂L/∂Y = ``Ybar``: ``(grad, n_eval, y0_grad)``.
 
     ``y0_grad`` is ∂L/∂y0 of the segments' initial states (both gradients give it) when
-    ``need_input``, else None.
+    ``need_input``, else None. The adjoint is the interpolated one when the forward solve
+    kept its dense output (``rec``), the backsolve one otherwise.
     """
     if gradient == "backprop":
         if not need_input:
@@ -126,14 +160,9 @@ def backward_segments(
         grad, y0_grad = backprop_gradient(field, rec, Ybar, return_input_grad=True)
         # each recorded stage is differentiated once more
         return grad, sum(len(step.caches) for step in rec.steps), y0_grad
-    grad, n_adj, y0_grad = adjoint_gradient(
-        field,
-        Y[-1],
-        Ybar,
-        t_rel,
-        rtol=rtol,
-        atol=atol,
-        max_steps=max_steps,
-        return_input_grad=True,
-    )
+    options = dict(rtol=rtol, atol=atol, max_steps=max_steps, return_input_grad=True)
+    if rec is not None:
+        grad, n_adj, y0_grad = interpolated_adjoint_gradient(field, rec, Y, Ybar, t_rel, **options)
+    else:
+        grad, n_adj, y0_grad = adjoint_gradient(field, Y[-1], Ybar, t_rel, **options)
     return grad, n_adj, (y0_grad if need_input else None)

@@ -21,9 +21,33 @@ from ._activations import (
     derivative_from_output,
 )
 
-__all__ = ["ACTIVATIONS", "MLP", "single_state_functions"]
+__all__ = ["ACTIVATIONS", "MLP", "BoundMLP"]
 
 _CHUNK = 8
+
+
+def _buffer(workspace, key, rows, tail, dtype):
+    """The first ``rows`` rows of a buffer of ``workspace`` kept for the next call (or None)."""
+    if workspace is None:
+        return None
+    buf = workspace.get(key)
+    if buf is None or len(buf) < rows or buf.shape[1:] != tail or buf.dtype != dtype:
+        buf = workspace[key] = np.empty((rows, *tail), dtype=dtype)
+    return buf[:rows]
+
+
+def _matmul(a, B, workspace, key):
+    """``a @ B``, into a buffer of ``workspace`` when one is given."""
+    if workspace is None:
+        return a @ B
+    return np.matmul(a, B, out=_buffer(workspace, key, len(a), B.shape[1:], np.result_type(a, B)))
+
+
+def _square(h, workspace, key):
+    """``h * h``, into a buffer of ``workspace`` when one is given."""
+    if workspace is None:
+        return np.multiply(h, h)
+    return np.multiply(h, h, out=_buffer(workspace, key, len(h), h.shape[1:], h.dtype))
 
 
 def _stack(arrays, workspace, key):
@@ -31,11 +55,8 @@ def _stack(arrays, workspace, key):
     if workspace is None:
         return np.concatenate(arrays)
     rows = sum(len(a) for a in arrays)
-    shape = (rows, *arrays[0].shape[1:])
-    buf = workspace.get(key)
-    if buf is None or len(buf) < rows or buf.shape[1:] != shape[1:] or buf.dtype != arrays[0].dtype:
-        buf = workspace[key] = np.empty(shape, dtype=arrays[0].dtype)
-    return np.concatenate(arrays, out=buf[:rows])
+    buf = _buffer(workspace, key, rows, arrays[0].shape[1:], arrays[0].dtype)
+    return np.concatenate(arrays, out=buf)
 
 
 class Layers(list):
@@ -189,6 +210,23 @@ class MLP:
         """
         if transposed is None:
             transposed = self._transposed(params)
+        cache = self.hidden(params, z, transposed)
+        h = cache[len(params) - 1]
+        if out is None:
+            out = h @ transposed[-1]
+        else:
+            np.matmul(h, transposed[-1], out=out)
+        out += params[-1][1]
+        return out, cache
+
+    def hidden(self, params, z, transposed=None, workspace=None):
+        """The ``cache`` of :meth:`forward` without the output layer (all a vjp needs).
+
+        With a ``workspace`` (dict) the activations are written into buffers kept there:
+        no fresh pages for large batches, but the next such call overwrites them.
+        """
+        if transposed is None:
+            transposed = self._transposed(params)
         cache = [z]
         h = z
         name = self.activation
@@ -202,19 +240,14 @@ class MLP:
                 cache.append(h)
             cache += pre
         else:
-            for (_, b), WT in zip(params[:-1], transposed[:-1]):
-                u = h @ WT
+            for layer, ((_, b), WT) in enumerate(zip(params[:-1], transposed[:-1])):
+                u = _matmul(h, WT, workspace, ("hidden", layer))
                 u += b
                 h = activate(u, name)
                 cache.append(h)
-        if out is None:
-            out = h @ transposed[-1]
-        else:
-            np.matmul(h, transposed[-1], out=out)
-        out += params[-1][1]
-        return out, cache
+        return cache
 
-    def vjp(self, params, cache, v, need_input=True):
+    def vjp(self, params, cache, v, need_input=True, workspace=None):
         """Vector-Jacobian product vᵀ ∂f/∂z, and the per-layer deltas for the parameters.
 
         Parameters
@@ -225,6 +258,8 @@ class MLP:
         v : ndarray of shape (n, n_out)
         need_input : bool, default=True
             Skip the last product when the input gradient is not wanted.
+        workspace : dict, optional
+            Buffers for the deltas (``tanh``), overwritten by the next such call.
 
         Returns
         -------
@@ -243,7 +278,7 @@ class MLP:
         slopes = self._slopes(params) if name == "prelu" else ()
         slope_grads = [None] * len(slopes)
         for layer in range(n_layers - 1, 0, -1):
-            g = delta @ params[layer][0]
+            g = _matmul(delta, params[layer][0], workspace, ("vjp", layer))
             if name == "prelu":
                 # h = u (u > 0) or a u: ∂h/∂a = min(u, 0) and ∂h/∂u = 1 or a
                 u = cache[n_layers + layer - 1]
@@ -252,7 +287,7 @@ class MLP:
             elif name == "tanh":
                 # g *= 1 - h², without temporaries beyond one buffer
                 h = cache[layer]
-                slope = np.multiply(h, h)
+                slope = _square(h, workspace, "slope")
                 np.subtract(1.0, slope, out=slope)
                 g *= slope
             else:
@@ -261,6 +296,28 @@ class MLP:
             deltas[layer - 1] = delta
         v_z = delta @ params[0][0] if need_input else None
         return v_z, deltas + slope_grads
+
+    def vjp_factors(self, params, cache, workspace=None):
+        """The activations' derivatives σ'(u_l) of each hidden layer, for :meth:`vjp_with`."""
+        n_layers = len(params)
+        if self.activation == "prelu":
+            slopes = self._slopes(params)
+            return [derivative(cache[n_layers + k], None, "prelu", a) for k, a in enumerate(slopes)]
+        if self.activation != "tanh":
+            return [derivative_from_output(h, self.activation) for h in cache[1:n_layers]]
+        factors = []
+        for layer, h in enumerate(cache[1:n_layers]):
+            f = _square(h, workspace, ("factor", layer))
+            factors.append(np.subtract(1.0, f, out=f))
+        return factors
+
+    def vjp_with(self, params, factors, v, out=None):
+        """vᵀ ∂f/∂z from the derivatives of :meth:`vjp_factors` (no parameter deltas)."""
+        g = v
+        for layer in range(len(params) - 1, 0, -1):
+            g = g @ params[layer][0]
+            g *= factors[layer - 1]
+        return np.matmul(g, params[0][0], out=out)
 
     def param_grad(self, caches, deltas, out=None, workspace=None, scales=None):
         """Σ over evaluations of vᵀ ∂f/∂θ, as a flat vector.
@@ -359,79 +416,23 @@ class BoundMLP:
     def __call__(self, z, out=None):
         return self.mlp.forward(self.params, z, out, self.transposed)
 
-    def vjp(self, cache, v, need_input=True):
-        return self.mlp.vjp(self.params, cache, v, need_input)
+    def vjp(self, cache, v, need_input=True, reuse=False):
+        workspace = self.workspace if reuse else None
+        return self.mlp.vjp(self.params, cache, v, need_input, workspace)
+
+    def vjp_factors(self, cache, reuse=False):
+        workspace = self.workspace if reuse else None
+        return self.mlp.vjp_factors(self.params, cache, workspace)
+
+    def vjp_with(self, factors, v, out=None):
+        return self.mlp.vjp_with(self.params, factors, v, out)
+
+    def hidden(self, z, reuse=False):
+        workspace = self.workspace if reuse else None
+        return self.mlp.hidden(self.params, z, self.transposed, workspace)
 
     def param_grad(self, caches, deltas, out=None, scales=None):
         return self.mlp.param_grad(caches, deltas, out, self.workspace, scales)
 
     def param_grad_into(self, cache, deltas, out):
         return self.mlp.param_grad_into(cache, deltas, out)
-
-
-def single_state_functions(
-    layers, activation, input_mean, input_scale, output_offset, scale, slopes=None
-):
-    """Lean ``f(x)`` and Jacobian ``∂f/∂x`` of a network on one state, for ODE integrators.
-
-    f(x) = offset + scale ⊙ net((x - mean) / input_scale).
-
-    Parameters
-    ----------
-    layers : list of (W, b)
-    activation : str
-    input_mean, input_scale, output_offset, scale : ndarray
-    slopes : list of ndarray, optional
-        The learned slopes of each hidden layer (``prelu`` only); by default those of
-        ``layers.slopes`` when it is a :class:`Layers`.
-
-    Returns
-    -------
-    rhs : callable
-        ``rhs(x) -> (n_out,)`` for ``x`` of shape ``(n_in,)``.
-    jacobian : callable
-        ``jacobian(x) -> (n_out, n_in)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sparseid.ode import single_state_functions
-    >>> layers = [(np.eye(2), np.zeros(2)), (2 * np.eye(2), np.ones(2))]
-    >>> rhs, jac = single_state_functions(layers, "relu", np.zeros(2), np.ones(2),
-    ...                                    np.zeros(2), np.ones(2))
-    >>> rhs(np.array([1.0, -1.0])).tolist(), jac(np.array([1.0, -1.0])).tolist()
-    ([3.0, 1.0], [[2.0, 0.0], [0.0, 0.0]])
-    """
-    check_activation("single_state_functions", "activation", activation)
-    if slopes is None:
-        slopes = getattr(layers, "slopes", ())
-    layers = [(np.ascontiguousarray(W), np.array(b)) for W, b in layers]
-    mean, inv = np.array(input_mean), 1.0 / np.asarray(input_scale)
-    offset, scale = np.array(output_offset), np.array(scale)
-    hidden, (WL, bL) = layers[:-1], layers[-1]
-    if activation == "prelu":
-        if len(slopes) != len(hidden):
-            raise ValueError(
-                "single_state_functions: the 'prelu' activation needs one slope vector per "
-                f"hidden layer ({len(hidden)}), got {len(slopes)}"
-            )
-        slopes = [np.array(a, dtype=np.float64) for a in slopes]
-    else:
-        slopes = [None] * len(hidden)
-
-    def rhs(x):
-        h = (x - mean) * inv
-        for (W, b), a in zip(hidden, slopes):
-            h = activate(W @ h + b, activation, a)
-        return offset + scale * (WL @ h + bL)
-
-    def jacobian(x):
-        h = (x - mean) * inv
-        J = np.diag(inv)
-        for (W, b), a in zip(hidden, slopes):
-            u = W @ h + b
-            h = activate(u.copy(), activation, a)
-            J = (derivative(u, h, activation, a)[:, None] * W) @ J
-        return scale[:, None] * (WL @ J)
-
-    return rhs, jacobian

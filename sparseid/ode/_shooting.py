@@ -130,6 +130,7 @@ class MultipleShooting:
         n_substeps=1,
         max_steps=100_000,
         need_grad=True,
+        adjoint="auto",
     ):
         """The multiple-shooting loss of the segments at ``starts`` and its gradients.
 
@@ -144,7 +145,7 @@ class MultipleShooting:
             pass :attr:`X`).
         weight : float
             The continuity weight μ.
-        solver, gradient, loss, rtol, atol, n_substeps, max_steps, need_grad
+        solver, gradient, loss, rtol, atol, n_substeps, max_steps, need_grad, adjoint
             As for :func:`~sparseid.ode.segment_loss`.
 
         Returns
@@ -169,7 +170,17 @@ class MultipleShooting:
         free = self.states == "free"
         y0 = S[starts] if free else self.X[starts]
         Y, rec, n_eval = forward_segments(
-            field, y0, t_rel, solver, gradient, need_grad, rtol, atol, n_substeps, max_steps
+            field,
+            y0,
+            t_rel,
+            solver,
+            gradient,
+            need_grad,
+            rtol,
+            atol,
+            n_substeps,
+            max_steps,
+            adjoint,
         )
         residual = Y - targets
         if free:  # a free state is also compared with its own sample
@@ -185,7 +196,7 @@ class MultipleShooting:
         gap_bar = gap * (2.0 * weight / n_gap)
         Ybar[-1, has_next] += gap_bar
         grad, n_back, y0_bar = backward_segments(
-            field, Y, rec, Ybar, t_rel, gradient, rtol, atol, max_steps, need_input=free
+            field, Y, rec, Ybar, t_rel, gradient, rtol, atol, max_steps, free
         )
         S_grad = None
         if free:
@@ -216,6 +227,7 @@ class MultipleShooting:
             options.get("atol", 1e-6),
             options.get("n_substeps", 1),
             options.get("max_steps", 100_000),
+            "backsolve",
         )
         return float(np.abs(Y[-1, has_next] - S[starts[has_next] + h]).max())
 

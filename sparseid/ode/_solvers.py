@@ -45,8 +45,10 @@ def solve(
         Relative and absolute tolerances of the local error (adaptive solvers).
     n_substeps : int, default=1
         Steps per observation interval (fixed-step solvers).
-    record : bool, default=False
-        Keep what :func:`~sparseid.ode.backprop_gradient` needs.
+    record : bool or "dense", default=False
+        Keep what :func:`~sparseid.ode.backprop_gradient` needs; ``"dense"`` (adaptive solvers)
+        keeps only the steps and stages, the dense output that
+        :func:`~sparseid.ode.interpolated_adjoint_gradient` needs.
     max_steps : int
         Give up (``FloatingPointError``) after this many attempted steps (adaptive solvers).
     step_sizes : sequence of float, optional
