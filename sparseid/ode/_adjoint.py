@@ -54,6 +54,9 @@ def adjoint_gradient(
     return_input_grad : bool, default=False
         Also return ∂L/∂y0, the adjoint state at time 0 (multiple shooting's free initial
         states need it).
+    tableau : ButcherTableau, default=DOPRI5
+        Adaptive first-same-as-last method of the backward solve (``SOLVERS["bosh3"]`` takes
+        three new stages a step instead of six).
 
     Returns
     -------
