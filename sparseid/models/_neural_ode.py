@@ -23,25 +23,10 @@ from ..ode import (
 from ..ode._activations import check_activation
 from ..ode._mlp import Layers
 from ._base import DynamicsModel
+from ._network_params import check_layer_sizes
 from ._neural_ode_training import NeuralODETrainingMixin
 
 __all__ = ["NeuralODE"]
-
-
-def _check_layer_sizes(owner, name, sizes):
-    """The widths of the hidden layers as a list of ints (an int is one layer)."""
-    given = sizes
-    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-        sizes = (sizes,)
-    try:
-        sizes = tuple(sizes)
-    except TypeError:
-        sizes = None
-    if sizes is None or not all(isinstance(s, numbers.Integral) and s >= 1 for s in sizes):
-        raise ValueError(
-            f"{type(owner).__name__}: {name}={given!r} must be a tuple of positive integers"
-        )
-    return [int(s) for s in sizes]
 
 
 def _check_max_nfev(owner, name, value):
@@ -262,7 +247,7 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     # the flags of the other models.
     _parameter_type_error = ValueError
     _parameter_rules: ClassVar = {
-        "hidden_layer_sizes": Check(_check_layer_sizes, "a tuple of positive integers, or an int"),
+        "hidden_layer_sizes": Check(check_layer_sizes, "a tuple of positive integers, or an int"),
         "activation": Check(check_activation, "the name of an activation (not a step)"),
         "solver": Choice(SOLVERS),
         "gradient": Choice(GRADIENTS),

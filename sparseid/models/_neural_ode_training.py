@@ -31,19 +31,12 @@ from ..ode import (
     segment_loss,
     train,
 )
+from ._network_params import random_generator
 
 __all__ = ["NeuralODETrainingMixin"]
 
 #: Halvings of segment_length in the horizon curriculum (horizons L/8, L/4, L/2, L).
 CURRICULUM_STAGES = 4
-
-
-def _generator(random_state):
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
-    return np.random.default_rng(random_state)
 
 
 def _scale_of(values):
@@ -190,7 +183,7 @@ class NeuralODETrainingMixin:
         name = type(self).__name__
         times = data.require_time("train a neural ODE")
         sizes = self._check_params()["hidden_layer_sizes"]
-        rng = _generator(self.random_state)
+        rng = random_generator(self.random_state)
         # the held-out tail is split off before anything is fitted, scaling included
         train_x, train_t, val_x, val_t = hold_out_tail(
             list(data.x), list(times), self.validation_fraction, self.segment_length, name
@@ -306,7 +299,7 @@ class NeuralODETrainingMixin:
     # regression on given targets
     def _fit_targets(self, Z, Y):
         sizes = self._check_params()["hidden_layer_sizes"]
-        rng = _generator(self.random_state)
+        rng = random_generator(self.random_state)
         self._set_scaling(Z, Y)
         Zs = ((Z - self.input_mean_) / self.input_scale_).astype(self.dtype, copy=False)
         Ys = ((Y - self.output_offset_) / self.output_scale_).astype(self.dtype, copy=False)
