@@ -1,44 +1,26 @@
 """NeuralODE: an MLP vector field dx/dt = f(x; θ) trained through an ODE solver, in numpy.
 
-This module holds the estimator: its parameters and their rules, ``fit``, evaluation and
-persistence. How it trains is :mod:`sparseid.models._neural_ode_training`.
+This module holds the estimator: its parameters (their rules are
+:mod:`sparseid.models._neural_ode_params`) and ``fit``. How it trains is
+:mod:`sparseid.models._neural_ode_training`; how the fitted network is evaluated,
+:mod:`sparseid.models._neural_ode_network`; how it is saved,
+:mod:`sparseid.models._neural_ode_state`.
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import ClassVar
 
-from .._params import Bool, Check, Choice, Integer, Real, Seed, check_params
-from ..ode import (
-    ADJOINTS,
-    GRADIENTS,
-    LOSSES,
-    LR_SCHEDULES,
-    SHOOTING,
-    SOLVERS,
-    activate,
-    single_state_functions,
-)
-from ..ode._activations import check_activation
-from ..ode._mlp import Layers
 from ._base import DynamicsModel
-from ._network_params import check_layer_sizes
+from ._neural_ode_network import NeuralODENetworkMixin
+from ._neural_ode_params import NEURAL_ODE_RULES
+from ._neural_ode_state import NeuralODEStateMixin
 from ._neural_ode_training import NeuralODETrainingMixin
 
 __all__ = ["NeuralODE"]
 
 
-def _check_max_nfev(owner, name, value):
-    """None, or a positive number of network evaluations."""
-    if value is None:
-        return None
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
-        return int(value)
-    raise ValueError(f"{type(owner).__name__}: {name}={value!r} must be None or an integer ≥ 1")
-
-
-class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
+class NeuralODE(NeuralODETrainingMixin, NeuralODENetworkMixin, NeuralODEStateMixin, DynamicsModel):
     """Neural ordinary differential equation dx/dt = f(x; θ), f a small MLP, trained in numpy.
 
     With ``fit(X, t=t)`` the network is trained through an ODE solver [1]_, as in MathWorks'
@@ -246,39 +228,7 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
     # Every bad value is a ValueError, except for the two flags, which are TypeErrors as for
     # the flags of the other models.
     _parameter_type_error = ValueError
-    _parameter_rules: ClassVar = {
-        "hidden_layer_sizes": Check(check_layer_sizes, "a tuple of positive integers, or an int"),
-        "activation": Check(check_activation, "the name of an activation (not a step)"),
-        "solver": Choice(SOLVERS),
-        "gradient": Choice(GRADIENTS),
-        "adjoint": Choice(ADJOINTS),
-        "segment_length": Integer(minimum=1),
-        "batch_size": Integer(minimum=1),
-        "learning_rate": Real(minimum=0, closed="neither"),
-        "max_iter": Integer(minimum=0),
-        "loss": Choice(LOSSES),
-        "rtol": Real(minimum=0, closed="neither"),
-        "atol": Real(minimum=0, closed="neither"),
-        "n_substeps": Integer(minimum=1),
-        "scale_inputs": Bool(type_error=TypeError),
-        "weight_decay": Real(minimum=0),
-        "clip_norm": Real(minimum=0, closed="neither", allow_none=True),
-        "lr_schedule": Choice(LR_SCHEDULES),
-        "validation_fraction": Real(0, 1, closed="neither", allow_none=True),
-        "n_iter_no_change": Integer(minimum=1),
-        "validation_interval": Integer(minimum=1),
-        "max_solver_steps": Integer(minimum=1),
-        "max_time": Real(minimum=0, closed="neither", allow_none=True),
-        "max_nfev": Check(_check_max_nfev, "None or an integer ≥ 1"),
-        "n_init": Integer(minimum=1),
-        "shooting": Choice(SHOOTING),
-        "continuity_weight": Real(minimum=0),
-        "curriculum": Bool(type_error=TypeError),
-        "linear_part": Bool(type_error=TypeError),
-        "random_state": Seed(),
-        "verbose": Bool(type_error=TypeError),
-        "dtype": Choice(("float64", "float32")),
-    }
+    _parameter_rules: ClassVar = NEURAL_ODE_RULES
 
     def __init__(
         self,
@@ -384,143 +334,6 @@ class NeuralODE(NeuralODETrainingMixin, DynamicsModel):
                     f"{held_out[0]} would be ignored: leave it out, or fit without y"
                 )
         return self._fit(X, y, t=t, validation_data=validation_data, **kwargs)
-
-    # ---------------------------------------------------------------------------------------
-    # evaluation
-    def _network(self):
-        layers = Layers((W, b) for W, b in zip(self.coefs_, self.intercepts_))
-        layers.slopes = list(getattr(self, "activation_slopes_", []))
-        return layers
-
-    def _linear(self):
-        """B of the linear part (in scaled coordinates), or None."""
-        return getattr(self, "linear_coef_", None) if self.linear_part else None
-
-    def _predict_array(self, Z):
-        z = (Z - self.input_mean_) / self.input_scale_
-        h = z
-        layers = self._network()
-        slopes = layers.slopes or [None] * (len(layers) - 1)
-        for (W, b), a in zip(layers[:-1], slopes):
-            h = activate(h @ W.T + b, self.activation, a)
-        W, b = layers[-1]
-        out = h @ W.T + b
-        B = self._linear()
-        if B is not None:
-            out += z @ B.T
-        return self.output_offset_ + self.output_scale_ * out
-
-    def _rhs_and_jacobian(self):
-        rhs, jacobian = single_state_functions(
-            self._network(),
-            self.activation,
-            self.input_mean_,
-            self.input_scale_,
-            self.output_offset_,
-            self.output_scale_,
-        )
-        B = self._linear()
-        if B is None:
-            return rhs, jacobian
-        mean, inv = self.input_mean_, 1.0 / self.input_scale_
-        # f(x) = net part + scale ⊙ B (x - mean) / input_scale; its Jacobian adds a constant
-        SB = self.output_scale_[:, None] * B
-        J_lin = SB * inv[None, :]
-
-        def rhs_linear(x):
-            return rhs(x) + SB @ ((x - mean) * inv)
-
-        def jacobian_linear(x):
-            return jacobian(x) + J_lin
-
-        return rhs_linear, jacobian_linear
-
-    def _source(self, language, header):
-        from ..libraries._codegen import _c_header
-        from ._mlp_source import mlp_source
-
-        if header:
-            return "\n".join(_c_header(None, None, self.n_features_in_, 0)) + "\n"
-        return mlp_source(
-            self._network(),
-            self.activation,
-            self.input_mean_,
-            self.input_scale_,
-            self.output_offset_,
-            self.output_scale_,
-            language=language,
-            state_names=self.variable_names_,
-            linear=self._linear(),
-        )
-
-    # ---------------------------------------------------------------------------------------
-    # persistence
-    def _state_to_json(self):
-        from ._fields import float_list
-
-        state = {
-            "coefs": [float_list(W) for W in self.coefs_],
-            "intercepts": [float_list(b) for b in self.intercepts_],
-            "input_mean": float_list(self.input_mean_),
-            "input_scale": float_list(self.input_scale_),
-            "output_offset": float_list(self.output_offset_),
-            "output_scale": float_list(self.output_scale_),
-            # a diverged iteration may leave a non-finite loss
-            "loss_curve": float_list(self.loss_curve_, allow_nonfinite=True),
-            "validation_curve": float_list(self.validation_curve_, allow_nonfinite=True),
-            "n_iter": int(self.n_iter_),
-            "n_function_evals": int(self.n_function_evals_),
-            "fit_time": float(self.fit_time_),
-        }
-        if hasattr(self, "best_validation_loss_"):
-            state["best_validation_loss"] = float(self.best_validation_loss_)
-        if getattr(self, "activation_slopes_", None):
-            state["activation_slopes"] = [float_list(a) for a in self.activation_slopes_]
-        if self.linear_part:
-            state["linear_coef"] = float_list(self.linear_coef_)
-        state["time_scale"] = float(self.time_scale_)
-        if hasattr(self, "shooting_gap_"):
-            state["shooting_gap"] = float(self.shooting_gap_)
-        return state
-
-    def _state_from_json(self, state):
-        # The saved network must have the layer widths of hidden_layer_sizes (which the loader
-        # has checked with every other parameter).
-        sizes = check_params(self, ["hidden_layer_sizes"])["hidden_layer_sizes"]
-        widths = [self.n_features_in_, *sizes, len(self.target_names_)]
-        layers = range(len(widths) - 1)
-        self.coefs_ = state.arrays("coefs", [(widths[i + 1], widths[i]) for i in layers])
-        self.intercepts_ = state.arrays("intercepts", [(widths[i + 1],) for i in layers])
-        prelu = self.activation == "prelu"
-        if prelu or "activation_slopes" in state:
-            if not prelu or "activation_slopes" not in state:
-                raise state.error("activation_slopes", "are saved exactly with activation='prelu'")
-            hidden = [(w,) for w in widths[1:-1]]
-            self.activation_slopes_ = state.arrays("activation_slopes", hidden)
-        else:
-            self.activation_slopes_ = []
-        sizes = {"input_mean": 0, "input_scale": 0, "output_offset": -1, "output_scale": -1}
-        for key, end in sizes.items():
-            setattr(self, key + "_", state.array(key, (widths[end],)))
-        for key in ("input_scale", "output_scale"):
-            if not (getattr(self, key + "_") > 0).all():
-                raise state.error(key, "must be positive")
-        self.loss_curve_ = state.array("loss_curve", (None,), allow_nonfinite=True).tolist()
-        curve = state.array("validation_curve", (None,), allow_nonfinite=True)
-        self.validation_curve_ = curve.tolist()
-        self.n_iter_ = state.integer("n_iter")
-        if self.n_iter_ != len(self.loss_curve_):
-            raise state.error("n_iter", "must equal the length of loss_curve")
-        self.n_function_evals_ = state.integer("n_function_evals", maximum=2**62)
-        self.fit_time_ = state.real("fit_time", minimum=0)
-        if "best_validation_loss" in state:
-            self.best_validation_loss_ = state.real("best_validation_loss")
-        if self.linear_part:
-            self.linear_coef_ = state.array("linear_coef", (widths[-1], widths[0]))
-        # files written before time rescaling have no time scale: it was 1
-        self.time_scale_ = state.real("time_scale", minimum=0) if "time_scale" in state else 1.0
-        if "shooting_gap" in state:
-            self.shooting_gap_ = state.real("shooting_gap", minimum=0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

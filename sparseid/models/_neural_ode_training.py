@@ -7,6 +7,10 @@ train either on trajectories (``_fit_trajectories``: random segments or multiple
 optionally with a horizon curriculum, early stopping on the held-out loss) or on given targets
 (``_fit_targets``), and the run with the smallest held-out loss is kept (``_select``). Every run
 goes through the one Adam loop of :func:`sparseid.ode.train` (``_run``).
+
+The set-up of a run (scaling, network, Adam) is :mod:`sparseid.models._neural_ode_setup`; the
+restarts, the loop and what is kept, :mod:`sparseid.models._neural_ode_runs`. This module holds
+the two trainings, which build each run's ``step``.
 """
 
 from __future__ import annotations
@@ -14,14 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._data import validate_trajectories
-from ..exceptions import TrainingDivergedError
 from ..ode import (
-    MLP,
-    Adam,
-    Budget,
-    Diverged,
     HorizonCurriculum,
-    LinearPartField,
     MultipleShooting,
     SegmentSampler,
     continuity_weight,
@@ -29,9 +27,10 @@ from ..ode import (
     loss_residual_grad,
     resolve_adjoint,
     segment_loss,
-    train,
 )
 from ._network_params import random_generator
+from ._neural_ode_runs import NeuralODERunsMixin
+from ._neural_ode_setup import NeuralODESetupMixin
 
 __all__ = ["NeuralODETrainingMixin"]
 
@@ -39,143 +38,17 @@ __all__ = ["NeuralODETrainingMixin"]
 CURRICULUM_STAGES = 4
 
 
-def _scale_of(values):
-    """Mean and standard deviation by column, a constant column getting the scale 1."""
-    mean = values.mean(axis=0)
-    std = values.std(axis=0)
-    std[~(std > 1e-12 * (1.0 + np.abs(mean)))] = 1.0
-    return mean, std
-
-
 def _least_squares_map(Z, Y):
     """B minimising ‖Y − Z Bᵀ‖ (the linear fit that starts ``linear_part``)."""
     return np.linalg.lstsq(Z, Y, rcond=None)[0].T
 
 
-class _PartsAdam:
-    """Adam on consecutive parts of one parameter vector (network, free shooting states)."""
-
-    def __init__(self, parts):
-        self.parts = parts  # list of (slice, Adam)
-
-    @property
-    def progress(self):
-        return self.parts[0][1].progress
-
-    @progress.setter
-    def progress(self, value):
-        for _, optimizer in self.parts:
-            optimizer.progress = value
-
-    def step(self, theta, grad):
-        for part, optimizer in self.parts:
-            optimizer.step(theta[part], grad[part])
-        return theta
-
-
-class _Run:
-    """One training run's outcome: its parameters, curves, and held-out score."""
-
-    def __init__(self, theta, result, score, diverged=None):
-        self.theta = theta
-        self.result = result
-        self.score = score
-        self.diverged = diverged
-
-
-class NeuralODETrainingMixin:
+class NeuralODETrainingMixin(NeuralODESetupMixin, NeuralODERunsMixin):
     """The training of :class:`~sparseid.models.NeuralODE` (see the module docstring).
 
     It reads the estimator's parameters and, during ``fit``, keeps the training state
     (``_mlp``, ``_theta``, ``_field``, ``_optimizer``) on the model until ``_finish`` removes it.
     """
-
-    # ---------------------------------------------------------------------------------------
-    # set-up
-    def _setup(self, d_in, d_out, rng, sizes, linear_init=None, n_states=0):
-        """Network (and linear part, and ``n_states`` free shooting states) and Adam.
-
-        ``_theta`` is the flat vector [network, B, free states]; the vector field is bound to
-        its first ``_n_model`` entries.
-        """
-        self._mlp = mlp = MLP((d_in, *sizes, d_out), self.activation)
-        net = mlp.init_params(rng)  # float64 draws: a float32 run starts from them rounded
-        n_lin = d_in * d_out if self.linear_part else 0
-        self._n_model = n_model = mlp.n_params + n_lin
-        dtype = self.dtype
-        self._theta = theta = np.zeros(n_model + n_states, dtype)
-        theta[: mlp.n_params] = net
-        if self.linear_part:
-            # the network starts as a zero correction to the linear fit
-            w_last = mlp.slices[-1][0]
-            theta[w_last] = 0.0
-            theta[mlp.n_params : n_model] = linear_init.ravel()
-            self._field = LinearPartField(mlp, theta[:n_model])
-        else:
-            self._field = mlp.bind(theta[:n_model])
-
-        def adam(n):
-            return Adam(
-                n,
-                learning_rate=self.learning_rate,
-                weight_decay=self.weight_decay,
-                clip_norm=self.clip_norm,
-                schedule=self.lr_schedule,
-                n_iter=self.max_iter,
-                dtype=dtype,
-            )
-
-        self._optimizer = adam(n_model)
-        if n_states:
-            # no weight decay or clipping for the states; the same step-size schedule (Adam
-            # moves each state by about its step size, so the gaps close as it decays)
-            states = Adam(
-                n_states,
-                learning_rate=self.learning_rate,
-                schedule=self.lr_schedule,
-                n_iter=self.max_iter,
-                dtype=dtype,
-            )
-            self._optimizer = _PartsAdam(
-                [(slice(0, n_model), self._optimizer), (slice(n_model, None), states)]
-            )
-
-    def _set_scaling(self, Z, Y=None, trajectories=None):
-        """The affine maps around the network, from the training part only.
-
-        With ``trajectories`` (training through the ODE) and ``scale_inputs``, time is also
-        rescaled: τ = t / T with T = 1 / RMS(dx̃/dt) of the standardised training states x̃, so
-        the network's outputs dx̃/dτ are of order one whatever the data's units.
-        """
-        d = Z.shape[1]
-        if self.scale_inputs:
-            mean, std = _scale_of(Z)
-        else:
-            mean, std = np.zeros(d), np.ones(d)
-        self.input_mean_, self.input_scale_ = mean, std
-        self.time_scale_ = 1.0
-        if Y is None:
-            if self.scale_inputs and trajectories is not None:
-                rates = [
-                    np.diff((x - mean) / std, axis=0) / np.diff(t)[:, None]
-                    for x, t in zip(*trajectories)
-                ]
-                rms = np.sqrt(np.mean(np.concatenate(rates) ** 2))
-                if np.isfinite(rms) and rms > 0:
-                    self.time_scale_ = float(1.0 / rms)
-            # dx̃/dτ = f(x) T / std: the network learns the field of the standardised states
-            self.output_offset_, self.output_scale_ = np.zeros(d), std / self.time_scale_
-        elif self.scale_inputs:
-            self.output_offset_, self.output_scale_ = _scale_of(Y)
-        else:
-            self.output_offset_, self.output_scale_ = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
-
-    def _scaled(self, xs, ts):
-        """Standardised states in the training precision, and rescaled (float64) times."""
-        xs = [
-            ((x - self.input_mean_) / self.input_scale_).astype(self.dtype, copy=False) for x in xs
-        ]
-        return xs, [np.asarray(t) / self.time_scale_ for t in ts]
 
     # ---------------------------------------------------------------------------------------
     # training on trajectories
@@ -324,110 +197,3 @@ class NeuralODETrainingMixin:
 
         self._select(run, rng, score)
         return self
-
-    # ---------------------------------------------------------------------------------------
-    # restarts, the Adam loop, and what is kept
-    def _select(self, run, rng, scorer):
-        """``n_init`` runs on equal shares of the budget; keep the best held-out score.
-
-        Run 0 uses ``rng`` itself, so it is the single run of the same seed; the others use
-        independent generators spawned from it. The score is the best validation loss when
-        there is held-out data, else ``scorer`` (the training loss) at the run's end.
-        """
-        # what an earlier fit learned with other options must not survive this one
-        for name in ("best_validation_loss_", "shooting_gap_", "linear_coef_"):
-            if name in self.__dict__:
-                delattr(self, name)
-        budget = Budget(self.max_iter, self.max_nfev, self.max_time)
-        n_init = self.n_init
-        rngs = [rng, *rng.spawn(n_init - 1)] if n_init > 1 else [rng]
-        best, n_eval, fit_time = None, 0, 0.0
-        for generator in rngs:
-            share = budget.share(n_init) if n_init > 1 else budget
-            outcome = run(generator, share)
-            n_eval += outcome.result.n_eval
-            fit_time += outcome.result.fit_time
-            if outcome.diverged is None and n_init > 1:
-                score = outcome.result.best_validation
-                if scorer is not None:
-                    try:
-                        score = scorer(self._field)
-                    except FloatingPointError:
-                        score = np.inf
-                outcome.score = score
-            outcome.theta = self._theta[: self._n_model].copy()
-            if best is None or (best.diverged is not None and outcome.diverged is None):
-                best = outcome
-            elif outcome.diverged is None and outcome.score < best.score:
-                best = outcome
-        self._theta[: self._n_model] = best.theta
-        self._finish(best, n_eval, fit_time)
-
-    def _loss_floor(self, values):
-        """The smallest loss the explosion test compares with: 1e-6 of the data's own size.
-
-        A loss beyond 1e6 times it (residuals larger than the data) is an explosion even when
-        the first loss was tiny (``linear_part`` starts from the least-squares fit).
-        """
-        size = float(np.mean(np.abs(values)))
-        return 1e-6 * (size if self.loss == "l1" else size**2)
-
-    def _run(self, step, validate, budget, stop_allowed=None, loss_floor=1e-300):
-        """Run the shared Adam loop; a divergence is kept on the outcome, not raised."""
-        field = self._field
-        try:
-            result = train(
-                lambda: step(field),
-                self._theta,
-                field.refresh,
-                self._optimizer,
-                budget.max_iter,
-                validate=None if validate is None else (lambda: validate(field)),
-                validation_interval=self.validation_interval,
-                n_iter_no_change=self.n_iter_no_change,
-                verbose=self.verbose,
-                desc=type(self).__name__,
-                budget=budget,
-                stop_allowed=stop_allowed,
-                loss_floor=loss_floor,
-            )
-        except Diverged as exc:
-            return _Run(None, exc.result, np.inf, diverged=exc)
-        return _Run(None, result, result.best_validation)
-
-    def _finish(self, outcome, n_eval, fit_time):
-        """Store the kept run (or raise its divergence) and drop the training state."""
-        result = outcome.result
-        self.loss_curve_ = result.loss_curve
-        self.validation_curve_ = result.validation_curve
-        self.n_function_evals_ = n_eval
-        self.fit_time_ = fit_time
-        self.n_iter_ = len(result.loss_curve)
-        self._store(self._theta)
-        if np.isfinite(result.best_validation):
-            self.best_validation_loss_ = result.best_validation
-        if hasattr(outcome, "shooting_gap"):
-            self.shooting_gap_ = outcome.shooting_gap
-        # the training state is not part of the fitted model (nor of its pickle)
-        del self._field, self._optimizer, self._theta, self._mlp, self._n_model
-        if outcome.diverged is not None:
-            exc = outcome.diverged
-            raise TrainingDivergedError(
-                f"{type(self).__name__}: training diverged at iteration {exc.iteration}: "
-                f"{exc.reason}. Try a smaller learning_rate (now {self.learning_rate}), "
-                "clip_norm, or scale_inputs=True; the model keeps the last parameters that "
-                "gave a finite loss.",
-                iteration=exc.iteration,
-            ) from None
-
-    def _store(self, theta):
-        # a float32 training's parameters are kept (and used) in float64
-        theta = theta.astype(np.float64)
-        n_net = self._mlp.n_params
-        params = self._mlp.unpack(theta[:n_net])
-        self.coefs_ = [W for W, _ in params]
-        self.intercepts_ = [b for _, b in params]
-        self.activation_slopes_ = list(params.slopes)  # the learned PReLU slopes, if any
-        if self.linear_part:
-            d_out, d_in = self._mlp.layer_sizes[-1], self._mlp.layer_sizes[0]
-            self.linear_coef_ = theta[n_net : self._n_model].reshape(d_out, d_in).copy()
