@@ -225,7 +225,7 @@ class NeuralODE(NeuralODETrainingMixin, NeuralODENetworkMixin, NeuralODEStateMix
     (5, 2)
     """
 
-    # Every bad value is a ValueError, except for the two flags, which are TypeErrors as for
+    # Every bad value is a ValueError, except for the flags (True/False options), TypeErrors as for
     # the flags of the other models.
     _parameter_type_error = ValueError
     _parameter_rules: ClassVar = NEURAL_ODE_RULES
