@@ -1,6 +1,7 @@
 """Noise robustness: sparseid's weak form (GLS, automatic threshold) against PySINDy's weak form.
 
-Run by hand: ``.venv/bin/python benchmarks/bench_noise.py [n_seeds]`` (default 10 seeds).
+Run by hand: ``.venv/bin/python benchmarks/bench_noise.py [n_seeds [first_seed]]`` (default 10
+seeds from seed 0; a later ``first_seed``, e.g. 10, checks the figures on fresh noise).
 
 Prints
 1. for the Lorenz system (dt = 0.002, 10^4 samples from ``make_lorenz``; noise as a fraction of
@@ -80,13 +81,14 @@ def pysindy_weak(data, seed):
     return score(model.coefficients(), names)
 
 
-def sweep(n_seeds):
-    print(f"Lorenz, 10^4 samples, dt=0.002, {n_seeds} seeds per noise level")
+def sweep(n_seeds, first_seed=0):
+    last = first_seed + n_seeds - 1
+    print(f"Lorenz, 10^4 samples, dt=0.002, {n_seeds} seeds per noise level ({first_seed}-{last})")
     header = f"{'ours: exact':>11} {'median err':>10} | {'PySINDy weak: exact':>19}"
     print(f"{'noise':>6} | {header} {'median err':>10}")
     for noise in NOISES:
         rows = {"ours": [], "pysindy": []}
-        for seed in range(n_seeds):
+        for seed in range(first_seed, first_seed + n_seeds):
             data = systems.make_lorenz(10_000, noise=noise, random_state=seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -128,6 +130,7 @@ def ensemble_timing():
 
 if __name__ == "__main__":
     n_seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    first_seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     with threadpool_limits(1):
-        sweep(n_seeds)
+        sweep(n_seeds, first_seed)
         ensemble_timing()

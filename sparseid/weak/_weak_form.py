@@ -11,6 +11,7 @@ from .._params import Bool, Check, Choice, Integer, ParameterRulesMixin, Real
 from ._covariance import library_derivatives, state_jacobian, whiten
 from ._fitting import _fit_targets
 from ._joint import joint_equations, joint_least_squares
+from ._shooting import shooting_refine
 from ._test_functions import auto_half_width, bump_matrices
 
 __all__ = ["WeakForm", "weak_fit"]
@@ -48,7 +49,9 @@ class WeakForm(ParameterRulesMixin, BaseEstimator):
     wrong support in one target from leaking into the others through the joint weights. The
     support can change at every iteration as the weights improve. ``covariance="gls"`` keeps
     each target's own weighted fit (the cross-target correlation ignored): on the Lorenz
-    benchmark its median largest coefficient error was about 1.5-2 times larger.
+    benchmark its median largest coefficient error was about 1.5-2 times larger. On noisy data
+    the coefficients on the final supports are then refined by fitting trajectories
+    (``refine``; multiple shooting [4]_).
 
     Parameters
     ----------
@@ -87,6 +90,18 @@ class WeakForm(ParameterRulesMixin, BaseEstimator):
         terms' coefficients but biased the ``-8/3 z`` term, and with the automatic threshold
         it recovered the structure less often (4 of 10 seeds against 10 of 10 without it;
         measured with the earlier, spectrum-based automatic half-width).
+    refine : bool, default=True
+        With ``covariance="joint"``, after the supports are chosen: refine the nonzero
+        coefficients by fitting the model's own trajectories to the data (multiple shooting over
+        windows of 50 samples tied end to start, each state weighted by its noise level;
+        :mod:`sparseid.weak._shooting`). The weak-form estimate treats the noisy states as the
+        states, and the noise inside the library integrals then sets how well the
+        coefficients can be known; the trajectory fit does not have that limit. It runs only
+        on noisy data (some state's noise estimate at least 3 % of its standard deviation,
+        none below 0.1 %), without control inputs and without an ensemble, and the weak-form
+        estimate is kept if it does not converge (``refined_`` says which). On the Lorenz
+        benchmark (10^4 samples) it halved the median largest coefficient error at 20 % noise
+        and added about 0.15 s of CPU time to a 0.35-0.45 s fit.
 
     Attributes
     ----------
@@ -99,6 +114,9 @@ class WeakForm(ParameterRulesMixin, BaseEstimator):
         Estimated noise standard deviation of each state, per piece.
     n_iter_ : int
         Reweighting rounds run.
+    refined_ : bool
+        Whether the coefficients come from the multiple-shooting refinement (``refine``); the
+        standard errors ``coef_stderr_`` then come from it too.
     optimizers_ : list of optimizers
         The optimizer fitted to each target's weighted equations (each target has its own
         weights, so its own statistics).
@@ -113,6 +131,10 @@ class WeakForm(ParameterRulesMixin, BaseEstimator):
     .. [3] D. M. Bortz, D. A. Messenger and V. Dukic, "Direct estimation of parameters in ODE
        models using WENDy: weak-form estimation of nonlinear dynamics", Bulletin of
        Mathematical Biology 85, 110 (2023).
+    .. [4] H. G. Bock, "Recent advances in parameter identification techniques for O.D.E.",
+       in Numerical Treatment of Inverse Problems in Differential and Integral Equations,
+       Birkhauser, 95-121 (1983); E. Baake, M. Baake, H. G. Bock and K. M. Briggs, "Fitting
+       ordinary differential equations to chaotic data", Physical Review A 45, 5524 (1992).
 
     Examples
     --------
@@ -133,6 +155,7 @@ class WeakForm(ParameterRulesMixin, BaseEstimator):
         "tol": Real(minimum=0),
         "min_samples": Integer(minimum=2),
         "bias_correction": Bool(),
+        "refine": Bool(),
     }
 
     def __init__(
@@ -145,6 +168,7 @@ class WeakForm(ParameterRulesMixin, BaseEstimator):
         tol=1e-6,
         min_samples=16,
         bias_correction=False,
+        refine=True,
     ):
         self.half_width = half_width
         self.order = order
@@ -154,6 +178,7 @@ class WeakForm(ParameterRulesMixin, BaseEstimator):
         self.tol = tol
         self.min_samples = min_samples
         self.bias_correction = bias_correction
+        self.refine = refine
 
 
 class _Piece:
@@ -209,6 +234,52 @@ def _weighted_rows(pieces, library, coef, n_states, weighted):
             else:
                 out[i].append((piece.G, piece.B[:, i], None))
     return out
+
+
+# The shooting refinement runs when the largest noise-to-spread ratio of the states is at
+# least _REFINE_FROM and none is below _NOISY.
+_REFINE_FROM = 0.03
+_NOISY = 1e-3
+
+
+def _refine(pieces, library, coef, stderr, xs, zs, ts):
+    """Multiple-shooting refinement on the support of ``coef`` (see ``_shooting``), if it applies.
+
+    Only for noisy data: the noise estimate of some state at least ``_REFINE_FROM`` times its
+    standard deviation (below, on the Lorenz benchmark, the weak-form estimate was already as
+    good: its error grows faster than linearly with the noise, the refinement's linearly) and
+    of every state at least ``_NOISY`` times (the weights divide by it); and no control inputs
+    (the inputs between samples are unknown to the integrator). Returns the
+    coefficients, their standard errors and whether the refinement was used; when it does not
+    apply or does not converge, the weak-form estimate is kept.
+    """
+    used = [k for k, piece in enumerate(pieces) if piece.size]
+    if not used or not np.any(coef):
+        return coef, stderr, False
+    ratios = []
+    for k in used:
+        spread = np.std(xs[k], axis=0)
+        if zs[k].shape[1] != xs[k].shape[1] or not np.all(pieces[k].sigma >= _NOISY * spread):
+            return coef, stderr, False
+        ratios.append(np.max(pieces[k].sigma / spread))
+    if max(ratios) < _REFINE_FROM:
+        return coef, stderr, False
+    d = coef.shape[0]
+    scale = 0.0
+    for k in used:
+        jac = state_jacobian(library.transform, pieces[k].z, d, coef)
+        scale = max(scale, float(np.sqrt((jac**2).sum(axis=(1, 2))).max()))
+    refined, errors, _ = shooting_refine(
+        library,
+        coef,
+        [xs[k] for k in used],
+        [ts[k] for k in used],
+        [pieces[k].sigma for k in used],
+        scale,
+    )
+    if refined is None or not np.all(np.isfinite(refined)):
+        return coef, stderr, False
+    return refined, errors if errors is not None else stderr, True
 
 
 def weak_fit(settings, library, optimizer, xs, zs, ts, n_blocks=1):
@@ -277,6 +348,9 @@ def weak_fit(settings, library, optimizer, xs, zs, ts, n_blocks=1):
             coef = new
             if same and moved <= settings.tol:
                 break
+    refined = False
+    if joint and settings.refine and not ensemble:
+        coef, stderr, refined = _refine(pieces, library, coef, stderr, xs, zs, ts)
     if ensemble:
         if joint:  # per-target weights at the joint estimate
             rows = _weighted_rows(pieces, library, coef, d, True)
@@ -286,5 +360,6 @@ def weak_fit(settings, library, optimizer, xs, zs, ts, n_blocks=1):
     fitted.n_test_functions_ = int(n_eq)
     fitted.noise_ = np.array([piece.sigma for piece in pieces])
     fitted.n_iter_ = int(n_iter)
+    fitted.refined_ = bool(refined)
     fitted.optimizers_ = optimizers
     return coef, stderr, fitted
