@@ -64,7 +64,8 @@ def lorenz_20_percent():
 
 def test_refinement_lowers_the_error_at_20_percent_noise(lorenz_20_percent):
     # The weak-form estimate's spread at 20 % noise comes mostly from the noise inside the
-    # library integrals; fitting trajectories removes much of it (ratio measured: 0.25).
+    # library integrals; fitting trajectories removes much of it (sum of squared errors over
+    # these three seeds: 0.107 without, 0.039 with, ratio 0.36).
     squared = {}
     for refine in (False, True):
         total = 0.0
@@ -93,3 +94,25 @@ def test_refinement_skipped_on_clean_data_small_noise_and_inputs():
     u = np.sin(data.index.to_numpy())[:, None]
     with_input = SINDy(weak_form=True).fit(data.to_numpy(), t=data.index.to_numpy(), u=u)
     assert with_input.weak_form_.refined_ is False
+
+
+def test_refinement_with_several_trajectories_and_non_uniform_times():
+    # Windows never cross from one trajectory to the next; steps of dt and 2 dt.
+    rng = np.random.default_rng(2)
+    xs, ts = [], []
+    for x0 in ([-8.0, 8.0, 27.0], [5.0, -5.0, 20.0]):
+        frame = systems.make_lorenz(8000, dt=0.001, x0=x0)
+        keep = np.unique(np.concatenate([np.arange(0, 8000, 2), np.arange(1, 8000, 7)]))
+        x = frame.to_numpy()[keep]
+        xs.append(x + 0.1 * x.std(axis=0) * rng.standard_normal(x.shape))
+        ts.append(frame.index.to_numpy()[keep])
+    errors = {}
+    for refine in (False, True):
+        model = SINDy(weak_form=WeakForm(refine=refine)).fit(
+            xs, t=ts, feature_names=["x", "y", "z"]
+        )
+        true = lorenz_truth(model.feature_names_)
+        assert np.array_equal(model.coef_ != 0, true != 0)
+        assert model.weak_form_.refined_ is refine
+        errors[refine] = np.abs(model.coef_ - true).max()
+    assert errors[True] < 0.2

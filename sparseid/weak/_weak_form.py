@@ -93,7 +93,7 @@ class WeakForm(ParameterRulesMixin, BaseEstimator):
     refine : bool, default=True
         With ``covariance="joint"``, after the supports are chosen: refine the nonzero
         coefficients by fitting the model's own trajectories to the data (multiple shooting over
-        windows of 50 samples tied end to start, each state weighted by its noise level;
+        windows of at most 50 samples tied end to start, each state weighted by its noise level;
         ``sparseid.weak._shooting``). The weak-form estimate treats the noisy states as the
         states, and the noise inside the library integrals then sets how well the
         coefficients can be known; the trajectory fit does not have that limit. It runs only
