@@ -2,11 +2,12 @@
 
 ``SINDy(weak_form=...)`` records in ``weak_form_`` a copy of its :class:`~sparseid.weak.WeakForm`
 settings with what the fit chose (half-widths, number of test functions, noise estimates,
-reweighting rounds) and ``optimizers_``, the optimizer fitted to each target's weighted
-equations. Those optimizers carry their own coefficients (with the joint covariance the
-model's coefficients are refitted jointly, so they differ), their statistics, STLSQ's
-threshold path and an ensemble's samples; the model's ``coef_samples_`` and
-``inclusion_probabilities_`` are gathered from them on load, as after a fit. The settings
+reweighting rounds, whether the shooting refinement ran) and ``optimizers_``, the optimizer
+fitted to each target's weighted equations. Those optimizers carry their own coefficients
+(with the joint covariance the model's coefficients are refitted jointly, so they differ),
+their statistics, STLSQ's threshold path and an ensemble's samples; the model's
+``coef_samples_`` and ``inclusion_probabilities_`` are gathered from them on load, as after a
+fit. The settings
 themselves are the model's ``weak_form`` parameter, saved with the parameters.
 """
 
@@ -25,6 +26,7 @@ def weak_form_to_json(fitted):
         "n_test_functions": int(fitted.n_test_functions_),
         "noise": float_list(fitted.noise_),
         "n_iter": int(fitted.n_iter_),
+        "refined": bool(fitted.refined_),
         "optimizers": [optimizer_to_json(o, coefficients=True) for o in fitted.optimizers_],
     }
 
@@ -43,6 +45,8 @@ def weak_form_from_json(model, state, n_targets, n_terms):
     if not (fitted.noise_ >= 0).all():
         raise state.error("noise", "must hold noise levels >= 0")
     fitted.n_iter_ = state.integer("n_iter", maximum=10**6)
+    # files written before the multiple-shooting refinement existed were never refined
+    fitted.refined_ = state.boolean("refined") if "refined" in state else False
     entries = state["optimizers"]
     if not isinstance(entries, list) or not entries or len(entries) > n_targets:
         raise state.error("optimizers", f"must be a list of 1 to {n_targets} optimizer states")
