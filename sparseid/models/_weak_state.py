@@ -7,8 +7,8 @@ fitted to each target's weighted equations. Those optimizers carry their own coe
 (with the joint covariance the model's coefficients are refitted jointly, so they differ),
 their statistics, STLSQ's threshold path and an ensemble's samples; the model's
 ``coef_samples_`` and ``inclusion_probabilities_`` are gathered from them on load, as after a
-fit. The settings
-themselves are the model's ``weak_form`` parameter, saved with the parameters.
+fit. The settings themselves are the model's ``weak_form`` parameter, saved with the
+parameters.
 """
 
 from __future__ import annotations
