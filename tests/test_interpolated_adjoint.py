@@ -144,3 +144,44 @@ def test_neural_ode_training_is_reproducible_and_auto_is_interpolated():
     # the same training up to the two adjoints' differences (within the tolerances)
     np.testing.assert_allclose(first.loss_curve_, backsolve.loss_curve_, rtol=1e-3)
     assert first.n_function_evals_ < backsolve.n_function_evals_
+
+
+@pytest.mark.parametrize("times", [T_GRID, T_ROWS], ids=["grid", "rows"])
+@pytest.mark.parametrize("chunk", [8192, 1], ids=["one-chunk", "chunk-per-interval"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_step_matrices_equal_stagewise_products(times, chunk, dtype, monkeypatch):
+    """The whole-interval steps as precomputed matrices change the gradient by rounding only."""
+    import sparseid.ode._interpolated_adjoint as module
+
+    monkeypatch.setattr(module, "CHUNK_ENTRIES", chunk)
+    sizes = [(MLP_, THETA), (MLP((2, 6, 5, 2)), 1.5 * MLP((2, 6, 5, 2)).init_params(RNG))]
+    for mlp, theta in sizes:
+        field = mlp.bind(theta.astype(dtype))
+        Y, record, _ = solve(field, Y0.astype(dtype), times, record="dense")
+        _, Ybar = loss_residual_grad(Y - TARGETS.astype(dtype), "l2")
+        options = {"return_input_grad": True, "block_rows": 30}  # several blocks
+        stagewise = interpolated_adjoint_gradient(field, record, Y, Ybar, times, **options)
+        maps = interpolated_adjoint_gradient(
+            field, record, Y, Ybar, times, linear_maps=True, **options
+        )
+        tol = 1e-12 if dtype == np.float64 else 1e-5
+        assert stagewise[1] == maps[1]  # the same steps
+        for a, b in zip(maps[::2], stagewise[::2]):
+            assert rel_error(a, b) <= tol
+
+
+def test_step_matrices_fall_back_for_rejected_steps():
+    """Rejected whole-interval steps and several steps per interval: the stagewise path."""
+    times = np.array([0.7, 1.5, 1.6, 2.9])  # long and short intervals
+    theta = np.concatenate([THETA, [0.1, 1.0, -1.0, -0.2]])
+    field = LinearPartField(MLP_, theta)
+    Y, record, _ = solve(field, Y0, times, record="dense", rtol=1e-8, atol=1e-11)
+    _, Ybar = loss_residual_grad(Y - TARGETS[:4], "l2")
+    options = {"rtol": 1e-6, "atol": 1e-9, "return_input_grad": True}
+    stagewise = interpolated_adjoint_gradient(
+        field, record, Y, Ybar, times, linear_maps=False, **options
+    )
+    maps = interpolated_adjoint_gradient(field, record, Y, Ybar, times, **options)
+    assert maps[1] == stagewise[1] > 100  # many steps on demand
+    for a, b in zip(maps[::2], stagewise[::2]):
+        assert rel_error(a, b) <= 1e-12

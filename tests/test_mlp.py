@@ -184,3 +184,31 @@ def test_scaled_param_grad_and_reused_buffers(activation):
     assert buffers
     np.testing.assert_array_equal(field.param_grad(caches, deltas), plain)
     assert {key: id(buf) for key, buf in field.workspace.items()} == buffers
+
+
+@pytest.mark.parametrize("sizes", [(2, 7, 2), (3, 6, 5, 3)], ids=["one-hidden", "two-hidden"])
+@pytest.mark.parametrize("activation", ["tanh", "prelu", "softplus"])
+@pytest.mark.parametrize("linear_part", [False, True], ids=["net", "linear-part"])
+def test_input_jacobians_and_weighted_param_grad(sizes, activation, linear_part):
+    """Jacobians against vjp, and the rearranged parameter integral against vjp + param_grad."""
+    from sparseid.ode import LinearPartField
+
+    mlp, theta = _network(activation, sizes=sizes)
+    rng = np.random.default_rng(5)
+    if linear_part:
+        field = LinearPartField(mlp, np.concatenate([theta, rng.normal(size=sizes[0] ** 2)]))
+    else:
+        field = mlp.bind(theta)
+    n = 2048 + 37  # more than one chunk of rows of weighted_param_grad
+    z, V = rng.normal(size=(n, sizes[0])), rng.normal(size=(n, sizes[-1]))
+    cache = field.hidden(z)
+    factors = field.vjp_factors(cache)
+    JT = field.input_jacobians(factors, reuse=True)
+    assert JT.shape == (sizes[0], sizes[-1], n)
+    expected = field.vjp(cache, V)[0]
+    np.testing.assert_allclose(np.einsum("ion,no->ni", JT, V), expected, rtol=1e-12, atol=1e-14)
+    deltas = field.vjp(cache, V, need_input=False)[1]
+    expected = field.param_grad([cache], [deltas])
+    VT = np.ascontiguousarray(V.T)
+    got = field.weighted_param_grad(cache, factors, VT, np.ones_like(expected))
+    np.testing.assert_allclose(got - 1.0, expected, rtol=1e-10, atol=1e-10)

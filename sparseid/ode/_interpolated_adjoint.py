@@ -30,11 +30,16 @@ References
 
 import numpy as np
 
+from ._adjoint_maps import MAX_MAP_DIM, apply_maps, step_maps
 from ._bosh3 import BOSH3
 from ._dopri5 import DOPRI5
 from ._engine import error_ratio, rk_step, step_factor, working_dtype
+from ._mlp import flat_buffer
 
 __all__ = ["dense_states", "interpolated_adjoint_gradient"]
+
+#: Entries (d² × intervals × batch) of one stage's matrices built at once (64 kB in float64).
+CHUNK_ENTRIES = 8192
 
 #: Below this rtol the backward solve uses Dormand–Prince instead of Bogacki–Shampine.
 TIGHT_RTOL = 1e-4
@@ -94,48 +99,115 @@ class _Block:
 
     Point ``s - lo`` is the observation point s (s = lo..hi+1, z exactly the solve's output);
     then come the interior stage points of each interval. ``factors`` are the activations'
-    derivatives (what a vector–Jacobian product needs), ``V`` collects, per point, the weighted
+    derivatives (what a vector–Jacobian product needs), ``VT`` collects, per point, the weighted
     adjoint values of the parameter integral and ``P`` holds -ȳᵀ ∂f/∂z at the observation
     points, ȳ being the jump of the adjoint there.
     """
 
-    def __init__(self, field, lo, hi, z_at_obs, interior_states, ybar_at_obs):
+    def __init__(self, field, lo, hi, z_at_obs, interior_states, ybar_at_obs, maps=None):
         self.lo, self.hi = lo, hi
         self.n_int = interior_states.shape[0] // (hi - lo + 1)
-        Z = np.concatenate([np.stack([z_at_obs(s) for s in range(lo, hi + 2)]), interior_states])
-        self.batch, d = Z.shape[1:]
+        # reused buffers: fresh arrays of this size cost page faults in some processes
+        workspace = getattr(field, "workspace", None)
+        n_obs, (batch, d) = hi - lo + 2, interior_states.shape[1:]
+        shape = (n_obs + len(interior_states), batch, d)
+        Z = flat_buffer(workspace, "adjoint Z", shape, interior_states.dtype)
+        np.stack([z_at_obs(s) for s in range(lo, hi + 2)], out=Z[:n_obs])
+        Z[n_obs:] = interior_states
+        self.batch = batch
         self.n_points = len(Z)
         self.cache = field.hidden(Z.reshape(-1, d), reuse=True)
         self.factors = field.vjp_factors(self.cache, reuse=True)
-        self.V = np.zeros(Z.shape, Z.dtype)
+        # (d, points, batch): the layout of the step matrices and of weighted_param_grad
+        self.VT = flat_buffer(workspace, "adjoint VT", (d, *Z.shape[:2]), Z.dtype)
+        self.VT[...] = 0.0
         self.handles = [None] * self.n_points
+        self.maps = maps is not None
+        if self.maps:
+            self._build_maps(field, d, *maps)
+            return
         # the jumps at all observation points of the block in one product
         n_obs = (hi - lo + 2) * self.batch
         Ybar = np.stack([ybar_at_obs(s) for s in range(lo, hi + 2)]).reshape(n_obs, d)
         self.P = -field.vjp_with([f[:n_obs] for f in self.factors], Ybar).reshape(-1, self.batch, d)
 
+    def _build_maps(self, field, d, tab, slots, scales, weights):
+        """The step matrices of every interval's whole step (:mod:`._adjoint_maps`)."""
+        n_j, batch = self.hi - self.lo + 1, self.batch
+        JT = field.input_jacobians(self.factors, reuse=True)
+        self.JT = JT.reshape(d, d, self.n_points, batch)
+        self.points = np.array([self.stage_points(j, slots) for j in range(self.lo, self.hi + 1)])
+        self.tab, self.weights, self.scales = tab, weights, scales
+        self.keep = [i for i, _ in weights]
+        self.A0 = np.empty((n_j, d, batch), self.VT.dtype)  # a at the top of each interval
+        self.fast = np.zeros(n_j, dtype=bool)  # intervals done by their step matrices
+        # the matrices are built for a chunk of intervals at a time, just before the sweep
+        # reaches it: arrays of a few thousand columns stay in cache and below the size at
+        # which fresh arrays cost page faults (measured: 3-4 times faster per column than
+        # the whole block of 27 intervals × 200 rows at once)
+        self.per_chunk = max(1, CHUNK_ENTRIES // (d * d * batch))
+        self.chunk = None
+
+    def step_matrix(self, j):
+        """Interval j's step matrix (2 d, d, batch), building its chunk's when needed."""
+        if self.chunk is None or j < self.chunk[0]:
+            self.finish_chunk()
+            lo = max(self.lo, j - self.per_chunk + 1)
+            rows = slice(lo - self.lo, j + 1 - self.lo)
+            d, batch = self.JT.shape[0], self.batch
+            JT = [self.JT[:, :, p].reshape(d, d, -1) for p in self.points[rows].T]
+            step, R = step_maps(self.tab, JT, self.scales[rows].ravel(), -1.0, self.keep)
+            R = {i: None if Ri is None else Ri.reshape(d, d, -1, batch) for i, Ri in R.items()}
+            self.chunk = lo, j, step.reshape(2 * d, d, -1, batch), R
+        lo, _, step, _ = self.chunk
+        return step[:, :, j - lo]
+
+    def finish_chunk(self):
+        """Add the stage values a_i = R_i a_0 of the chunk's matrix-stepped intervals to VT."""
+        if self.chunk is None:
+            return
+        lo, hi, _, R = self.chunk
+        self.chunk = None
+        sel = np.flatnonzero(self.fast[lo - self.lo : hi + 1 - self.lo])
+        if not len(sel):
+            return
+        A0 = self.A0[lo - self.lo + sel].swapaxes(0, 1)
+        for i, b_i in self.weights:
+            a = A0 if R[i] is None else apply_maps(R[i][:, :, sel], A0)
+            scale = self.scales[lo - self.lo + sel] * -b_i
+            self.VT[:, self.points[lo - self.lo + sel, i]] += a * scale
+
+    def stage_points(self, j, slots):
+        """Indices of the points of the stages of interval j's whole step."""
+        n_obs = self.hi - self.lo + 2
+        return [
+            j + 1 - self.lo
+            if slot == 0
+            else j - self.lo
+            if slot == 1
+            else n_obs + (j - self.lo) * self.n_int + slot - 2
+            for slot in slots
+        ]
+
     def handle(self, p):
         if self.handles[p] is None:
             rows = slice(p * self.batch, (p + 1) * self.batch)
-            self.handles[p] = [f[rows] for f in self.factors], self.V[p], None
+            self.handles[p] = [f[rows] for f in self.factors], self.VT[:, p].T, None
         return self.handles[p]
 
     def stage_handles(self, j, slots):
         """Handles of the stages of interval j's whole step, from their slots."""
-        handles = []
-        for slot in slots:
-            if slot == 0:
-                p = j + 1 - self.lo
-            elif slot == 1:
-                p = j - self.lo
-            else:
-                p = self.hi - self.lo + 2 + (j - self.lo) * self.n_int + slot - 2
-            handles.append(self.handle(p))
-        return handles
+        return [self.handle(p) for p in self.stage_points(j, slots)]
 
     def flush(self, field, g):
         """Add the block's share of the parameter integral to ``g``."""
-        V = self.V.reshape(-1, self.V.shape[2])
+        if self.maps:
+            self.finish_chunk()
+        VT = self.VT.reshape(len(self.VT), -1)
+        if hasattr(field, "weighted_param_grad"):
+            field.weighted_param_grad(self.cache, self.factors, VT, g)
+            return
+        V = VT.T
         deltas = field.vjp(self.cache, V, need_input=False, reuse=True)[1]
         field.param_grad([self.cache], [deltas], out=g)
 
@@ -163,6 +235,7 @@ def interpolated_adjoint_gradient(
     max_steps=100_000,
     return_input_grad=False,
     block_rows=16_384,
+    linear_maps=None,
 ):
     """Gradient of a loss of the observed states by the interpolated adjoint method.
 
@@ -193,13 +266,20 @@ def interpolated_adjoint_gradient(
         Also return ∂L/∂y0.
     block_rows : int, default=16384
         Rows (points × batch) of the network activations prefetched at once; bounds memory.
+    linear_maps : bool, optional
+        Take the whole-interval steps as precomputed matrices (:mod:`._adjoint_maps`): the
+        adjoint equation is linear, so a step is a d × d matrix per row, built for a block of
+        intervals at once from the network's Jacobians, and the sweep is one matrix–vector
+        product per interval. The default uses them when the field offers
+        ``input_jacobians`` and d ≤ 8; ``False`` takes a vector–Jacobian product per stage.
+        Both give the same gradient up to rounding and the same steps.
 
     Returns
     -------
     grad : ndarray of shape (n_params,)
     n_eval : int
         Network evaluations: forward passes at the stage points plus the vector–Jacobian
-        products of the backward stages.
+        products of the backward stages (counted alike when a step matrix replaces them).
     y0_grad : ndarray of shape (batch, d)
         Only when ``return_input_grad``.
 
@@ -245,6 +325,8 @@ def interpolated_adjoint_gradient(
     weights = [(i, float(b_i)) for i, b_i in enumerate(tableau.b) if b_i != 0.0]
     exponent = tab.controller_exponent
     per_block = max(1, block_rows // ((1 + len(interior)) * batch))
+    if linear_maps is None:
+        linear_maps = hasattr(field, "input_jacobians") and d <= MAX_MAP_DIM
 
     def z_at_obs(s):
         return Y[s - 1] if s > 0 else y_start
@@ -263,7 +345,14 @@ def interpolated_adjoint_gradient(
         sigma = 1.0 - interior
         t = [times(j, sigma) for j in range(lo, hi + 1)]
         states = dense_states(record, np.concatenate(t)) if len(interior) else Y[:0]
-        return _Block(field, lo, hi, z_at_obs, states, ybar_at_obs)
+        maps = None
+        if linear_maps:
+            if per_row:
+                scales = -dts_w[:, lo : hi + 1].T
+            else:
+                scales = np.repeat(-dts[lo : hi + 1].astype(dtype), batch).reshape(-1, batch)
+            maps = tab, slots, np.ascontiguousarray(scales, dtype=dtype), weights
+        return _Block(field, lo, hi, z_at_obs, states, ybar_at_obs, maps)
 
     neg_scale = [None]  # -dt/ds of the current interval
     stage_handles = [None]
@@ -290,16 +379,34 @@ def interpolated_adjoint_gradient(
             n_eval += block.n_points
         previous = neg_scale[0]
         neg_scale[0] = -dts_w[:, j : j + 1] if per_row else -float(dts[j])
-        # the first stage after the jump ȳ_j: by linearity, the last stage of the interval
-        # above (a vjp at the same point) rescaled, plus the jump's precomputed product
-        first = block.stage_handles(j, [0])[0]
-        K0 = K[0].reshape(shape)
-        if previous is not None and not np.array_equal(previous, neg_scale[0]):
-            K0 *= neg_scale[0] / previous
-        K0 -= block.P[j + 1 - block.lo] * neg_scale[0]
         sigma = 1.0
         h = -min(abs(h), 1.0)
-        for _ in range(max_steps):
+        K0 = K[0].reshape(shape)
+        if block.maps:
+            if h == -1.0:  # the whole interval: its step matrix
+                a = y.reshape(shape).T
+                out = apply_maps(block.step_matrix(j), a)
+                ratio = error_ratio(out[d:].ravel(), a.ravel(), out[:d].ravel(), rtol, atol)
+                n_eval += tab.n_stages - 1
+                if not np.isfinite(ratio):
+                    raise FloatingPointError(f"adjoint: non-finite state in interval {j}.")
+                h = -step_factor(ratio, exponent)
+                if ratio <= 1.0:
+                    block.A0[j - block.lo] = a
+                    block.fast[j - block.lo] = True
+                    y, sigma = out[:d].T.ravel(), 0.0
+            if sigma > 0.0:  # steps with stages evaluated as they come: f at the top first
+                K0[...] = apply_maps(block.JT[:, :, j + 1 - block.lo], y.reshape(shape).T).T
+                K0 *= neg_scale[0]
+        else:
+            # by linearity, the last stage of the interval above (a vjp at the same point)
+            # rescaled, plus the jump's precomputed product
+            if previous is not None and not np.array_equal(previous, neg_scale[0]):
+                K0 *= neg_scale[0] / previous
+            K0 -= block.P[j + 1 - block.lo] * neg_scale[0]
+        # the first stage after the jump ȳ_j
+        first = block.stage_handles(j, [0])[0] if sigma > 0.0 else None
+        for _ in range(max_steps if sigma > 0.0 else 0):
             h_try = max(h, -sigma)  # stop exactly at the interval's end
             if sigma == 1.0 and h_try == -1.0:
                 handles = block.stage_handles(j, slots[1:])
@@ -339,7 +446,10 @@ def interpolated_adjoint_gradient(
             if sigma <= 0.0:
                 break
         else:
-            raise FloatingPointError(f"adjoint: more than max_steps={max_steps} in interval {j}.")
+            if sigma > 0.0:
+                raise FloatingPointError(
+                    f"adjoint: more than max_steps={max_steps} in interval {j}."
+                )
         if j > 0:
             y = y + Ybar[j - 1].ravel()
     block.flush(field, g)

@@ -69,6 +69,16 @@ class LinearPartField:
         out += v @ self.B
         return out
 
+    def input_jacobians(self, factors, reuse=False):
+        JT = self.net.input_jacobians(factors, reuse)
+        JT += self.BT[:, :, None]
+        return JT
+
+    def weighted_param_grad(self, cache, factors, VT, out):
+        self.net.weighted_param_grad(cache, factors, VT, out[: self.n_net])
+        out[self.n_net :].reshape(self.B.shape)[...] += VT @ cache[0]
+        return out
+
     def vjp(self, cache, v, need_input=True, reuse=False):
         v_z, deltas = self.net.vjp(cache, v, need_input, reuse)
         if need_input:
