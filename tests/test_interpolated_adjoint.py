@@ -151,7 +151,7 @@ def test_neural_ode_training_is_reproducible_and_auto_is_interpolated():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_step_matrices_equal_stagewise_products(times, chunk, dtype, monkeypatch):
     """The whole-interval steps as precomputed matrices change the gradient by rounding only."""
-    import sparseid.ode._interpolated_adjoint as module
+    import sparseid.ode._adjoint_blocks as module
 
     monkeypatch.setattr(module, "CHUNK_ENTRIES", chunk)
     sizes = [(MLP_, THETA), (MLP((2, 6, 5, 2)), 1.5 * MLP((2, 6, 5, 2)).init_params(RNG))]
