@@ -170,13 +170,29 @@ def test_step_matrices_equal_stagewise_products(times, chunk, dtype, monkeypatch
             assert rel_error(a, b) <= tol
 
 
-def test_step_matrices_fall_back_for_rejected_steps():
-    """Rejected whole-interval steps and several steps per interval: the stagewise path."""
-    times = np.array([0.7, 1.5, 1.6, 2.9])  # long and short intervals
+@pytest.mark.parametrize(
+    "times",
+    [[0.7, 1.5, 1.6, 2.9], [0.1, 0.2, 1.4, 1.45, 1.5, 1.55]],
+    ids=["long-first", "short-first"],
+)
+@pytest.mark.parametrize("shrink", [False, True], ids=["plain", "shrinking-steps"])
+def test_step_matrices_fall_back_for_rejected_steps(times, shrink, monkeypatch):
+    """Rejected whole steps (first or after accepted ones in the same chunk), intervals of
+    several steps, and (``shrink``: step factors below 1) accepted whole steps followed by a
+    shorter one: the stagewise path takes over with the same step-size control."""
+    import sparseid.ode._interpolated_adjoint as module
+
+    if shrink:
+        factor = module.step_factor
+        # below 1 for all but very accurate steps (those grow again, so the sweep ends)
+        monkeypatch.setattr(
+            module, "step_factor", lambda r, e: min(factor(r, e), 0.95) if r > 1e-3 else 2.0
+        )
+    times = np.array(times)
     theta = np.concatenate([THETA, [0.1, 1.0, -1.0, -0.2]])
     field = LinearPartField(MLP_, theta)
     Y, record, _ = solve(field, Y0, times, record="dense", rtol=1e-8, atol=1e-11)
-    _, Ybar = loss_residual_grad(Y - TARGETS[:4], "l2")
+    _, Ybar = loss_residual_grad(Y - TARGETS[: len(times)], "l2")
     options = {"rtol": 1e-6, "atol": 1e-9, "return_input_grad": True}
     stagewise = interpolated_adjoint_gradient(
         field, record, Y, Ybar, times, linear_maps=False, **options

@@ -87,6 +87,35 @@ class Block:
         lo, _, step, _ = self.chunk
         return step[:, :, j - lo]
 
+    def whole_steps(self, j, a, YbarT, rtol, atol):
+        """Whole-interval steps from interval j to the end of its chunk, assumed accepted.
+
+        The adjoint's values do not depend on the error control as long as every step is a
+        whole interval, so they are computed first (one matrix–vector product per interval)
+        and the error norms of all of them afterwards, in one batched pass; the caller
+        replays the step-size control on the norms and keeps the accepted prefix.
+
+        Returns the error ratios and the new values (before the jumps) of intervals
+        j, j - 1, …, in that order; ``A0`` holds the values at their tops.
+        """
+        self.step_matrix(j)
+        lo, _, step, _ = self.chunk
+        d, k = len(a), j + 1 - lo
+        Y1 = np.empty((k, d, self.batch), a.dtype)
+        for r in range(k):
+            jj = j - r
+            self.A0[jj - self.lo] = a
+            apply_maps(step[:d, :, jj - lo], a, out=Y1[r])
+            a = Y1[r] + YbarT[jj - 1] if jj > 0 else Y1[r]
+        A0 = self.A0[lo - self.lo : j + 1 - self.lo][::-1].swapaxes(0, 1)
+        err = apply_maps(step[d:, :, k - 1 :: -1], A0)
+        scale = np.maximum(np.abs(A0), np.abs(Y1.swapaxes(0, 1)))
+        scale *= rtol
+        scale += atol
+        err /= scale
+        ratios = np.sqrt(np.einsum("ikn,ikn->k", err, err) / (d * self.batch))
+        return ratios, Y1
+
     def finish_chunk(self):
         """Add the stage values a_i = R_i a_0 of the chunk's matrix-stepped intervals to VT."""
         if self.chunk is None:

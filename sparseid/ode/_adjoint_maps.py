@@ -26,9 +26,9 @@ MAX_MAP_DIM = 8
 # innermost loops cost more than the arithmetic.
 
 
-def apply_maps(M, a):
+def apply_maps(M, a, out=None):
     """Column-wise products of a batch of matrices with vectors: M (p, d, n), a (d, n) → (p, n)."""
-    out = M[:, 0] * a[0]
+    out = np.multiply(M[:, 0], a[0], out=out)
     for k in range(1, M.shape[1]):
         out += M[:, k] * a[k]
     return out

@@ -250,7 +250,9 @@ def interpolated_adjoint_gradient(
     n_eval = 0
     h = -1.0
     block = None
-    for j in range(m - 1, -1, -1):
+    YbarT = Ybar.swapaxes(1, 2)
+    j = m - 1
+    while j >= 0:
         if block is None or j < block.lo:
             if block is not None:
                 block.flush(field, g)
@@ -262,18 +264,27 @@ def interpolated_adjoint_gradient(
         h = -min(abs(h), 1.0)
         K0 = K[0].reshape(shape)
         if block.maps:
-            if h == -1.0:  # the whole interval: its step matrix
-                a = y.reshape(shape).T
-                out = apply_maps(block.step_matrix(j), a)
-                ratio = error_ratio(out[d:].ravel(), a.ravel(), out[:d].ravel(), rtol, atol)
-                n_eval += tab.n_stages - 1
-                if not np.isfinite(ratio):
-                    raise FloatingPointError(f"adjoint: non-finite state in interval {j}.")
-                h = -step_factor(ratio, exponent)
-                if ratio <= 1.0:
-                    block.A0[j - block.lo] = a
-                    block.fast[j - block.lo] = True
-                    y, sigma = out[:d].T.ravel(), 0.0
+            if h == -1.0:  # whole intervals: their step matrices, then the step-size control
+                ratios, Y1 = block.whole_steps(j, y.reshape(shape).T, YbarT, rtol, atol)
+                done = 0
+                for ratio in ratios:
+                    n_eval += tab.n_stages - 1
+                    if not np.isfinite(ratio):
+                        raise FloatingPointError(f"adjoint: non-finite state in interval {j}.")
+                    h = -step_factor(ratio, exponent)
+                    if ratio > 1.0:
+                        break  # rejected: interval j - done takes the stagewise path
+                    block.fast[j - done - block.lo] = True
+                    done += 1
+                    if h > -1.0:
+                        break  # the next interval starts with a shorter step
+                if done:
+                    j -= done
+                    y = Y1[done - 1] + YbarT[j] if j >= 0 else Y1[done - 1]
+                    y = y.T.ravel()
+                    if ratio <= 1.0:
+                        continue
+                    neg_scale[0] = -dts_w[:, j : j + 1] if per_row else -float(dts[j])
             if sigma > 0.0:  # steps with stages evaluated as they come: f at the top first
                 K0[...] = apply_maps(block.JT[:, :, j + 1 - block.lo], y.reshape(shape).T).T
                 K0 *= neg_scale[0]
@@ -331,6 +342,7 @@ def interpolated_adjoint_gradient(
                 )
         if j > 0:
             y = y + Ybar[j - 1].ravel()
+        j -= 1
     block.flush(field, g)
     if pending_caches:
         deltas = [field.vjp(cc, v, need_input=False)[1] for cc, v in zip(pending_caches, pending_v)]
