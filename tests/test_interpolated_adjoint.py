@@ -201,3 +201,36 @@ def test_step_matrices_fall_back_for_rejected_steps(times, shrink, monkeypatch):
     assert maps[1] == stagewise[1] > 100  # many steps on demand
     for a, b in zip(maps[::2], stagewise[::2]):
         assert rel_error(a, b) <= 1e-12
+
+
+def test_step_matrices_need_jacobians():
+    class Field:  # the stagewise interface only
+        def __init__(self, field):
+            self.field, self.n_params = field, field.n_params
+
+        def __call__(self, z, out=None):
+            return self.field(z, out)
+
+        def __getattr__(self, name):
+            if name == "input_jacobians":
+                raise AttributeError(name)
+            return getattr(self.field, name)
+
+    field = Field(MLP_.bind(THETA))
+    Y, record, _ = solve(field, Y0, T_GRID, record="dense")
+    _, Ybar = loss_residual_grad(Y - TARGETS, "l2")
+    with pytest.raises(ValueError, match="input_jacobians"):
+        interpolated_adjoint_gradient(field, record, Y, Ybar, T_GRID, linear_maps=True)
+    plain = interpolated_adjoint_gradient(field, record, Y, Ybar, T_GRID)  # stagewise
+    reference = interpolated_adjoint_gradient(MLP_.bind(THETA), record, Y, Ybar, T_GRID)
+    assert rel_error(plain[0], reference[0]) <= 1e-12
+
+
+@pytest.mark.parametrize("linear_maps", [False, True])
+def test_non_finite_adjoint_is_reported(linear_maps):
+    field = MLP_.bind(THETA)
+    Y, record, _ = solve(field, Y0, T_GRID, record="dense")
+    Ybar = np.zeros_like(Y)
+    Ybar[5, 0, 0] = np.inf
+    with pytest.raises(FloatingPointError, match="non-finite state in interval 5"):
+        interpolated_adjoint_gradient(field, record, Y, Ybar, T_GRID, linear_maps=linear_maps)

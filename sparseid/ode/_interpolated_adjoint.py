@@ -206,6 +206,11 @@ def interpolated_adjoint_gradient(
     per_block = max(1, block_rows // ((1 + len(interior)) * batch))
     if linear_maps is None:
         linear_maps = hasattr(field, "input_jacobians") and d <= MAX_MAP_DIM
+    elif linear_maps and not hasattr(field, "input_jacobians"):
+        raise ValueError(
+            "interpolated_adjoint_gradient: linear_maps=True needs a field with "
+            "input_jacobians (an MLP or LinearPartField)"
+        )
 
     def z_at_obs(s):
         return Y[s - 1] if s > 0 else y_start
@@ -270,7 +275,9 @@ def interpolated_adjoint_gradient(
                 for ratio in ratios:
                     n_eval += tab.n_stages - 1
                     if not np.isfinite(ratio):
-                        raise FloatingPointError(f"adjoint: non-finite state in interval {j}.")
+                        raise FloatingPointError(
+                            f"adjoint: non-finite state in interval {j - done}."
+                        )
                     h = -step_factor(ratio, exponent)
                     if ratio > 1.0:
                         break  # rejected: interval j - done takes the stagewise path
