@@ -47,10 +47,12 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
     (42,)
     """
     tab = record.tableau
-    A, b, fsal, s = tab.A, tab.b, tab.fsal, tab.n_stages
+    b, fsal, s = tab.b, tab.fsal, tab.n_stages
+    AT = np.ascontiguousarray(tab.A.T)  # AT[k, i] = A[i, k]: what stage k feeds into stage i
     steps = record.steps
     shape, dtype = steps[0].y0.shape, steps[0].K.dtype
     n_flat = steps[0].y0.size
+    ones_s = np.ones(s, dtype)
     caches_used = []
     deltas_used = []
     ybar = np.zeros(shape, dtype)
@@ -58,8 +60,12 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
     for index in range(len(steps) - 1, -1, -1):
         h, _, _, caches, dense, end_obs = steps[index]  # a Step
         first = index == 0
+        scalar_h = np.ndim(h) == 0
         Kbar = np.zeros((s, *shape), dtype)
         Kbar2 = Kbar.reshape(s, n_flat)
+        # ∂L/∂(input of stage i), stage by stage: Kbar[k] pulls Σ_{i>k} A[i, k] h GZ[i]
+        GZ = np.zeros((s, *shape), dtype)
+        GZ2 = GZ.reshape(s, n_flat)
         if end_obs >= 0:
             ybar = ybar + Ybar[end_obs]
         # with first-same-as-last, y0 reaches y1 only through the last stage's input
@@ -67,7 +73,7 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
         if isinstance(dense, GridDense):
             j0, j1, W = dense
             block = Ybar[j0:j1].reshape(j1 - j0, n_flat)
-            Kbar2 += np.dot(h * W.T, block)
+            np.dot(h * W.T, block, out=Kbar2)
             ybar0 += (np.ones(j1 - j0, dtype) @ block).reshape(shape)
         elif isinstance(dense, RowDense):
             rows, cols, W = dense
@@ -84,19 +90,22 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
             Kbar2 += np.outer(b, hy.ravel())
             extra_last = None
         for i in range(s - 1, 0, -1):
-            v = Kbar[i]
-            gz, deltas = field.vjp(caches[i], v)
+            if i < s - 1:
+                if scalar_h:
+                    Kbar2[i] += np.dot(h * AT[i, i + 1 :], GZ2[i + 1 :])
+                else:
+                    Kbar[i] += h * np.dot(AT[i, i + 1 :], GZ2[i + 1 :]).reshape(shape)
+            gz, deltas = field.vjp(caches[i], Kbar[i])
             caches_used.append(caches[i])
             deltas_used.append(deltas)
+            GZ[i] = gz
             if i == s - 1 and extra_last is not None:
-                gz = gz + extra_last
-            ybar0 += gz
-            if tab.single[i] is not None:
-                k, a = tab.single[i]
-                Kbar[k] += gz * (a * h)
-            else:
-                hg = h * gz
-                Kbar2[:i] += np.outer(A[i, :i], hg.ravel())
+                GZ[i] += extra_last
+        if scalar_h:
+            Kbar2[0] += np.dot(h * AT[0, 1:], GZ2[1:])
+        else:
+            Kbar[0] += h * np.dot(AT[0, 1:], GZ2[1:]).reshape(shape)
+        ybar0 += np.dot(ones_s, GZ2).reshape(shape)
         if fsal and not first:
             carry = Kbar[0]
         else:
