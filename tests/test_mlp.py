@@ -212,3 +212,24 @@ def test_input_jacobians_and_weighted_param_grad(sizes, activation, linear_part)
     VT = np.ascontiguousarray(V.T)
     got = field.weighted_param_grad(cache, factors, VT, np.ones_like(expected))
     np.testing.assert_allclose(got - 1.0, expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "prelu"])
+def test_one_hidden_layer_fast_path_equals_the_general_path(activation):
+    # forward and vjp of a one-hidden-layer network take a shorter route (fewer Python calls);
+    # the general route (hidden() with a workspace, vjp with a workspace) must agree exactly
+    mlp, theta = _network(activation, sizes=(2, 9, 2))
+    params = mlp.unpack(theta)
+    rng = np.random.default_rng(5)
+    z, v = rng.normal(size=(7, 2)), rng.normal(size=(7, 2))
+    out, cache = mlp.forward(params, z)
+    general = mlp.hidden(params, z, workspace={})
+    np.testing.assert_array_equal(cache[1], general[1])
+    np.testing.assert_array_equal(out, general[1] @ mlp._transposed(params)[1] + params[1][1])
+    gz, deltas = mlp.vjp(params, cache, v)
+    gz2, deltas2 = mlp.vjp(params, cache, v, workspace={})
+    np.testing.assert_array_equal(gz, gz2)
+    assert len(deltas) == len(deltas2)
+    for d, d2 in zip(deltas, deltas2):
+        np.testing.assert_array_equal(d, d2)
+    assert mlp.vjp(params, cache, v, need_input=False)[0] is None

@@ -211,8 +211,13 @@ class MLP:
         """
         if transposed is None:
             transposed = self._transposed(params)
-        cache = self.hidden(params, z, transposed)
-        h = cache[len(params) - 1]
+        if len(params) == 2 and self.activation != "prelu":
+            # one hidden layer, the common case: the same operations with fewer Python calls
+            h = activate(np.add(z @ transposed[0], params[0][1]), self.activation)
+            cache = [z, h]
+        else:
+            cache = self.hidden(params, z, transposed)
+            h = cache[len(params) - 1]
         if out is None:
             out = h @ transposed[-1]
         else:
@@ -272,6 +277,13 @@ class MLP:
             ∂/∂θ.
         """
         n_layers = len(params)
+        if n_layers == 2 and workspace is None and self.activation == "tanh":
+            # one tanh layer, the common case: the operations below with fewer Python calls
+            g = v @ params[1][0]
+            slope = np.multiply(cache[1], cache[1])
+            np.subtract(1.0, slope, out=slope)
+            g *= slope
+            return (g @ params[0][0] if need_input else None), [g, v]
         deltas = [None] * n_layers
         delta = v
         deltas[-1] = delta
