@@ -52,7 +52,7 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
     steps = record.steps
     shape, dtype = steps[0].y0.shape, steps[0].K.dtype
     n_flat = steps[0].y0.size
-    ones_s = np.ones(s, dtype)
+    ones_s = np.ones(s - 1, dtype)
     caches_used = []
     deltas_used = []
     ybar = np.zeros(shape, dtype)
@@ -60,11 +60,13 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
     for index in range(len(steps) - 1, -1, -1):
         h, _, _, caches, dense, end_obs = steps[index]  # a Step
         first = index == 0
+        # h Aᵀ once per step (a per-row step multiplies the sums instead)
         scalar_h = np.ndim(h) == 0
+        hAT = h * AT if scalar_h else AT
         Kbar = np.zeros((s, *shape), dtype)
         Kbar2 = Kbar.reshape(s, n_flat)
         # ∂L/∂(input of stage i), stage by stage: Kbar[k] pulls Σ_{i>k} A[i, k] h GZ[i]
-        GZ = np.zeros((s, *shape), dtype)
+        GZ = np.empty((s, *shape), dtype)  # rows 1..s-1 are written before they are read
         GZ2 = GZ.reshape(s, n_flat)
         if end_obs >= 0:
             ybar = ybar + Ybar[end_obs]
@@ -92,7 +94,7 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
         for i in range(s - 1, 0, -1):
             if i < s - 1:
                 if scalar_h:
-                    Kbar2[i] += np.dot(h * AT[i, i + 1 :], GZ2[i + 1 :])
+                    Kbar2[i] += np.dot(hAT[i, i + 1 :], GZ2[i + 1 :])
                 else:
                     Kbar[i] += h * np.dot(AT[i, i + 1 :], GZ2[i + 1 :]).reshape(shape)
             gz, deltas = field.vjp(caches[i], Kbar[i])
@@ -102,10 +104,10 @@ def backprop_gradient(field, record, Ybar, *, return_input_grad=False):
             if i == s - 1 and extra_last is not None:
                 GZ[i] += extra_last
         if scalar_h:
-            Kbar2[0] += np.dot(h * AT[0, 1:], GZ2[1:])
+            Kbar2[0] += np.dot(hAT[0, 1:], GZ2[1:])
         else:
             Kbar[0] += h * np.dot(AT[0, 1:], GZ2[1:]).reshape(shape)
-        ybar0 += np.dot(ones_s, GZ2).reshape(shape)
+        ybar0 += np.dot(ones_s, GZ2[1:]).reshape(shape)
         if fsal and not first:
             carry = Kbar[0]
         else:
