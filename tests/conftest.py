@@ -2,6 +2,7 @@
 
 import functools
 
+import numpy as np
 import pytest
 
 from sparseid.systems import Lorenz, make_lorenz
@@ -106,3 +107,25 @@ def optimizer_contract(lorenz_states, tmp_path_factory):
         return whole
 
     return check
+
+
+@pytest.fixture(scope="session")
+def noisy_lorenz_pieces():
+    """Two Lorenz trajectories sampled with steps of dt and 2 dt, with relative noise.
+
+    ``make(n, noise, seed)`` keeps every other sample of ``n`` at dt = 0.001 plus every
+    seventh one (no gaps) and adds noise of ``noise`` times each column's spread.
+    """
+
+    def make(n, noise, seed):
+        rng = np.random.default_rng(seed)
+        xs, ts = [], []
+        for x0 in ([-8.0, 8.0, 27.0], [5.0, -5.0, 20.0]):
+            frame = make_lorenz(n, dt=0.001, x0=x0)
+            keep = np.unique(np.concatenate([np.arange(0, n, 2), np.arange(1, n, 7)]))
+            x = frame.to_numpy()[keep]
+            xs.append(x + noise * x.std(axis=0) * rng.standard_normal(x.shape))
+            ts.append(frame.index.to_numpy()[keep])
+        return xs, ts
+
+    return make

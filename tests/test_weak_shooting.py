@@ -11,12 +11,8 @@ from sparseid.weak._shooting import _Problem, _Windows
 
 
 def lorenz_truth(names):
-    index = {n: i for i, n in enumerate(names)}
-    coef = np.zeros((3, len(names)))
-    coef[0, index["x"]], coef[0, index["y"]] = -10.0, 10.0
-    coef[1, index["x"]], coef[1, index["y"]], coef[1, index["x z"]] = 28.0, -1.0, -1.0
-    coef[2, index["z"]], coef[2, index["x y"]] = -8.0 / 3.0, 1.0
-    return coef
+    """The 7 true Lorenz coefficients on a degree-2 library with term names like 'x z'."""
+    return systems.Lorenz().true_coefficients(names).to_numpy()
 
 
 @pytest.mark.parametrize("chunk", [None, 3000])
@@ -96,16 +92,9 @@ def test_refinement_skipped_on_clean_data_small_noise_and_inputs():
     assert with_input.weak_form_.refined_ is False
 
 
-def test_refinement_with_several_trajectories_and_non_uniform_times():
+def test_refinement_with_several_trajectories_and_non_uniform_times(noisy_lorenz_pieces):
     # Windows never cross from one trajectory to the next; steps of dt and 2 dt.
-    rng = np.random.default_rng(2)
-    xs, ts = [], []
-    for x0 in ([-8.0, 8.0, 27.0], [5.0, -5.0, 20.0]):
-        frame = systems.make_lorenz(8000, dt=0.001, x0=x0)
-        keep = np.unique(np.concatenate([np.arange(0, 8000, 2), np.arange(1, 8000, 7)]))
-        x = frame.to_numpy()[keep]
-        xs.append(x + 0.1 * x.std(axis=0) * rng.standard_normal(x.shape))
-        ts.append(frame.index.to_numpy()[keep])
+    xs, ts = noisy_lorenz_pieces(8000, noise=0.1, seed=2)
     errors = {}
     for refine in (False, True):
         model = SINDy(weak_form=WeakForm(refine=refine)).fit(
