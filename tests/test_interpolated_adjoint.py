@@ -180,14 +180,19 @@ def test_step_matrices_fall_back_for_rejected_steps(times, shrink, monkeypatch):
     """Rejected whole steps (first or after accepted ones in the same chunk), intervals of
     several steps, and (``shrink``: step factors below 1) accepted whole steps followed by a
     shorter one: the stagewise path takes over with the same step-size control."""
+    import sparseid.ode._engine as engine
     import sparseid.ode._interpolated_adjoint as module
 
     if shrink:
         factor = module.step_factor
-        # below 1 for all but very accurate steps (those grow again, so the sweep ends)
-        monkeypatch.setattr(
-            module, "step_factor", lambda r, e: min(factor(r, e), 0.95) if r > 1e-3 else 2.0
-        )
+
+        # below 1 for all but very accurate steps (those grow again, so the sweep ends); the
+        # whole-interval steps and the stagewise steps (the engine's) follow the same rule
+        def shrinking(r, e):
+            return min(factor(r, e), 0.95) if r > 1e-3 else 2.0
+
+        monkeypatch.setattr(module, "step_factor", shrinking)
+        monkeypatch.setattr(engine, "step_factor", shrinking)
     times = np.array(times)
     theta = np.concatenate([THETA, [0.1, 1.0, -1.0, -0.2]])
     field = LinearPartField(MLP_, theta)

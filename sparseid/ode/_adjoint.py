@@ -15,7 +15,7 @@ non-uniform sampling.
 import numpy as np
 
 from ._dopri5 import DOPRI5
-from ._engine import error_ratio, initial_step, rk_step, step_factor, working_dtype
+from ._engine import backward_interval, initial_step, working_dtype
 
 __all__ = ["adjoint_gradient"]
 
@@ -118,11 +118,24 @@ def adjoint_gradient(
     g = np.zeros(n_params, dtype)
     tab = tableau.as_dtype(dtype)
     weights = [(i, float(b_i)) for i, b_i in enumerate(tab.b) if b_i != 0.0]
-    exponent = tab.controller_exponent
     K = np.empty((tab.n_stages, y.size), dtype)
     n_eval = 0
     h = None
     stage1 = None
+
+    def accept(h_try, _y_start, stages):
+        # dg/ds = -aᵀ ∂f/∂θ Δt: the deltas already carry a Δt; the sign and h_try b_i are
+        # param_grad's per-evaluation scales
+        nonlocal stage1
+        stages = [stage1, *stages]
+        field.param_grad(
+            [stages[i][0] for i, _ in weights],
+            [stages[i][1] for i, _ in weights],
+            out=g,
+            scales=[-h_try * b_i for _, b_i in weights],
+        )
+        stage1 = stages[-1]
+
     for j in range(m - 1, -1, -1):
         previous = delta[0]
         delta[0] = d = dts[:, j : j + 1] if per_row else float(dts[j])
@@ -152,36 +165,8 @@ def adjoint_gradient(
             n_eval += 1
         else:
             h = -min(abs(h), 1.0)
-        s = 1.0
-        for _ in range(max_steps):
-            h_try = max(h, -s)  # stop exactly at the interval's end
-            y1, err, stages = rk_step(rhs, tab, y, K, h_try)
-            n_eval += tab.n_stages - 1
-            ratio = error_ratio(err, y, y1, rtol, atol)
-            if not np.isfinite(ratio):
-                raise FloatingPointError(f"adjoint: non-finite state in interval {j}.")
-            if ratio > 1.0:
-                h = h_try * step_factor(ratio, exponent)
-                continue
-            # dg/ds = -aᵀ ∂f/∂θ Δt: the deltas already carry a Δt; the sign and h_try b_i
-            # are param_grad's per-evaluation scales
-            stages = [stage1, *stages]
-            field.param_grad(
-                [stages[i][0] for i, _ in weights],
-                [stages[i][1] for i, _ in weights],
-                out=g,
-                scales=[-h_try * b_i for _, b_i in weights],
-            )
-            s += h_try
-            y = y1
-            K[0] = K[-1]  # first same as last
-            stage1 = stages[-1]
-            # a step shortened to land on the interval's end says nothing about the next one
-            h = h if h_try != h else h_try * step_factor(ratio, exponent)
-            if s <= 0.0:
-                break
-        else:
-            raise FloatingPointError(f"adjoint: more than max_steps={max_steps} in interval {j}.")
+        y, h, k = backward_interval(rhs, tab, y, K, h, rtol, atol, max_steps, j, accept)
+        n_eval += k
         if j > 0:
             y[n:] += Ybar[j - 1].ravel()
     if return_input_grad:

@@ -198,6 +198,49 @@ def rk_step(rhs, tableau, y, K, h):
     return y1, err, caches
 
 
+def backward_interval(rhs, tab, y, K, h, rtol, atol, max_steps, interval, accept, prepare=None):
+    """Adaptive steps of an adjoint's backward solve across one observation interval.
+
+    The interval is the unit interval of the variable s, integrated from s = 1 down to 0 (``h``
+    is negative; no step passes 0). ``K[0]`` holds f(y) on entry and on return (first same as
+    last). ``prepare(sigma, h_try)``, if given, runs before each attempt from position
+    ``sigma`` and returns the evaluations it made; ``accept(h_try, y, stages)`` runs after each
+    accepted step with the step's start ``y`` and ``rk_step``'s stage caches.
+
+    Returns
+    -------
+    y : ndarray
+        The state at s = 0.
+    h : float
+        The step to try first in the next interval.
+    n_eval : int
+        Evaluations of ``rhs`` and of ``prepare``.
+    """
+    exponent = tab.controller_exponent
+    sigma, n_eval = 1.0, 0
+    for _ in range(max_steps):
+        h_try = max(h, -sigma)  # stop exactly at the interval's end
+        if prepare is not None:
+            n_eval += prepare(sigma, h_try)
+        y1, err, stages = rk_step(rhs, tab, y, K, h_try)
+        n_eval += tab.n_stages - 1
+        ratio = error_ratio(err, y, y1, rtol, atol)
+        if not np.isfinite(ratio):
+            raise FloatingPointError(f"adjoint: non-finite state in interval {interval}.")
+        if ratio > 1.0:
+            h = h_try * step_factor(ratio, exponent)
+            continue
+        accept(h_try, y, stages)
+        sigma += h_try
+        y = y1
+        K[0] = K[-1]  # first same as last
+        # a step shortened to land on the interval's end says nothing about the next one
+        h = h if h_try != h else h_try * step_factor(ratio, exponent)
+        if sigma <= 0.0:
+            return y, h, n_eval
+    raise FloatingPointError(f"adjoint: more than max_steps={max_steps} in interval {interval}.")
+
+
 # overflow is detected (non-finite error norm or state) and reported, not warned about
 @np.errstate(over="ignore", invalid="ignore")
 def grid_solve(field, tab, y0, t_obs, n_substeps, record):

@@ -28,13 +28,15 @@ References
    equations", Chaos 31, 093122, 2021 (the interpolating adjoint of DiffEqSensitivity).
 """
 
+from functools import partial
+
 import numpy as np
 
 from ._adjoint_blocks import Block
 from ._adjoint_maps import MAX_MAP_DIM, apply_maps
 from ._bosh3 import BOSH3
 from ._dopri5 import DOPRI5
-from ._engine import error_ratio, rk_step, step_factor, working_dtype
+from ._engine import backward_interval, step_factor, working_dtype
 
 __all__ = ["dense_states", "interpolated_adjoint_gradient"]
 
@@ -248,6 +250,38 @@ def interpolated_adjoint_gradient(
         field.vjp_with(factors, a.reshape(shape) * neg_scale[0], out.reshape(shape))
         return out, a
 
+    first = None  # the handle of the current step's first stage
+
+    def prepare(j, sigma, h_try):
+        """The stage handles of a step of interval j from ``sigma``; evaluations made."""
+        if sigma == 1.0 and h_try == -1.0:
+            handles, n_points = block.stage_handles(j, slots[1:]), 0
+        else:  # not a whole interval: its stage points are evaluated now
+            points = dense_states(record, times(j, sigma + c[1:] * h_try))
+            cache = field.hidden(points.reshape(-1, d))
+            factors = field.vjp_factors(cache)
+            n_points = len(points)
+            handles = []
+            for i in range(n_points):
+                rows = slice(i * batch, (i + 1) * batch)
+                handles.append(([f[rows] for f in factors], None, [x[rows] for x in cache]))
+        stage_handles[0] = [first, *handles]
+        rhs.i = 1
+        return n_points
+
+    def accept(h_try, y_start, stage_a):
+        # dg/ds = -aᵀ ∂f/∂θ Δt, a quadrature with the weights h b_i of the accepted step
+        nonlocal first
+        stage_a = [y_start, *stage_a]
+        for i, b_i in weights:
+            _, slot, cache_i = stage_handles[0][i]
+            if slot is None:
+                pending_caches.append(cache_i)
+                pending_v.append(stage_a[i].reshape(shape) * (neg_scale[0] * (h_try * b_i)))
+            else:
+                slot += stage_a[i].reshape(shape) * (neg_scale[0] * (h_try * b_i))
+        first = stage_handles[0][-1]
+
     y = Ybar[m - 1].ravel().astype(dtype, copy=True)
     g = np.zeros(field.n_params, dtype)
     K = np.zeros((tab.n_stages, y.size), dtype)
@@ -265,7 +299,6 @@ def interpolated_adjoint_gradient(
             n_eval += block.n_points
         previous = neg_scale[0]
         neg_scale[0] = -dts_w[:, j : j + 1] if per_row else -float(dts[j])
-        sigma = 1.0
         h = -min(abs(h), 1.0)
         K0 = K[0].reshape(shape)
         if block.maps:
@@ -292,9 +325,9 @@ def interpolated_adjoint_gradient(
                     if ratio <= 1.0:
                         continue
                     neg_scale[0] = -dts_w[:, j : j + 1] if per_row else -float(dts[j])
-            if sigma > 0.0:  # steps with stages evaluated as they come: f at the top first
-                K0[...] = apply_maps(block.JT[:, :, j + 1 - block.lo], y.reshape(shape).T).T
-                K0 *= neg_scale[0]
+            # steps with stages evaluated as they come: f at the top first
+            K0[...] = apply_maps(block.JT[:, :, j + 1 - block.lo], y.reshape(shape).T).T
+            K0 *= neg_scale[0]
         else:
             # by linearity, the last stage of the interval above (a vjp at the same point)
             # rescaled, plus the jump's precomputed product
@@ -302,51 +335,11 @@ def interpolated_adjoint_gradient(
                 K0 *= neg_scale[0] / previous
             K0 -= block.P[j + 1 - block.lo] * neg_scale[0]
         # the first stage after the jump ȳ_j
-        first = block.stage_handles(j, [0])[0] if sigma > 0.0 else None
-        for _ in range(max_steps if sigma > 0.0 else 0):
-            h_try = max(h, -sigma)  # stop exactly at the interval's end
-            if sigma == 1.0 and h_try == -1.0:
-                handles = block.stage_handles(j, slots[1:])
-            else:
-                points = dense_states(record, times(j, sigma + c[1:] * h_try))
-                cache = field.hidden(points.reshape(-1, d))
-                factors = field.vjp_factors(cache)
-                n_eval += len(points)
-                handles = []
-                for i in range(len(points)):
-                    rows = slice(i * batch, (i + 1) * batch)
-                    handles.append(([f[rows] for f in factors], None, [x[rows] for x in cache]))
-            stage_handles[0] = [first, *handles]
-            rhs.i = 1
-            y1, err, stage_a = rk_step(rhs, tab, y, K, h_try)
-            n_eval += tab.n_stages - 1
-            ratio = error_ratio(err, y, y1, rtol, atol)
-            if not np.isfinite(ratio):
-                raise FloatingPointError(f"adjoint: non-finite state in interval {j}.")
-            if ratio > 1.0:
-                h = h_try * step_factor(ratio, exponent)
-                continue
-            # dg/ds = -aᵀ ∂f/∂θ Δt, a quadrature with the weights h b_i of the accepted step
-            stage_a = [y, *stage_a]
-            for i, b_i in weights:
-                _, slot, cache_i = stage_handles[0][i]
-                if slot is None:
-                    pending_caches.append(cache_i)
-                    pending_v.append(stage_a[i].reshape(shape) * (neg_scale[0] * (h_try * b_i)))
-                else:
-                    slot += stage_a[i].reshape(shape) * (neg_scale[0] * (h_try * b_i))
-            sigma += h_try
-            y = y1
-            K[0] = K[-1]  # first same as last
-            first = stage_handles[0][-1]
-            h = h if h_try != h else h_try * step_factor(ratio, exponent)
-            if sigma <= 0.0:
-                break
-        else:
-            if sigma > 0.0:
-                raise FloatingPointError(
-                    f"adjoint: more than max_steps={max_steps} in interval {j}."
-                )
+        first = block.stage_handles(j, [0])[0]
+        y, h, k = backward_interval(
+            rhs, tab, y, K, h, rtol, atol, max_steps, j, accept, prepare=partial(prepare, j)
+        )
+        n_eval += k
         if j > 0:
             y = y + Ybar[j - 1].ravel()
         j -= 1
