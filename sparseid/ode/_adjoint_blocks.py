@@ -11,7 +11,7 @@ time.
 import numpy as np
 
 from ._adjoint_maps import apply_maps, step_maps
-from ._mlp_jacobians import flat_buffer
+from ._workspace import flat_buffer
 
 __all__ = ["Block"]
 

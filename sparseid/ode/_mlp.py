@@ -20,44 +20,13 @@ from ._activations import (
     derivative,
     derivative_from_output,
 )
+from ._bound_mlp import BoundMLP
 from ._mlp_jacobians import input_jacobians, weighted_param_grad
+from ._workspace import matmul, square, stack
 
 __all__ = ["ACTIVATIONS", "MLP", "BoundMLP"]
 
 _CHUNK = 16
-
-
-def _buffer(workspace, key, rows, tail, dtype):
-    """The first ``rows`` rows of a buffer of ``workspace`` kept for the next call (or None)."""
-    if workspace is None:
-        return None
-    buf = workspace.get(key)
-    if buf is None or len(buf) < rows or buf.shape[1:] != tail or buf.dtype != dtype:
-        buf = workspace[key] = np.empty((rows, *tail), dtype=dtype)
-    return buf[:rows]
-
-
-def _matmul(a, B, workspace, key):
-    """``a @ B``, into a buffer of ``workspace`` when one is given."""
-    if workspace is None:
-        return a @ B
-    return np.matmul(a, B, out=_buffer(workspace, key, len(a), B.shape[1:], np.result_type(a, B)))
-
-
-def _square(h, workspace, key):
-    """``h * h``, into a buffer of ``workspace`` when one is given."""
-    if workspace is None:
-        return np.multiply(h, h)
-    return np.multiply(h, h, out=_buffer(workspace, key, len(h), h.shape[1:], h.dtype))
-
-
-def _stack(arrays, workspace, key):
-    """``np.concatenate(arrays)``, into a buffer of ``workspace`` kept for the next call."""
-    if workspace is None:
-        return np.concatenate(arrays)
-    rows = sum(len(a) for a in arrays)
-    buf = _buffer(workspace, key, rows, arrays[0].shape[1:], arrays[0].dtype)
-    return np.concatenate(arrays, out=buf)
 
 
 class Layers(list):
@@ -247,7 +216,7 @@ class MLP:
             cache += pre
         else:
             for layer, ((_, b), WT) in enumerate(zip(params[:-1], transposed[:-1])):
-                u = _matmul(h, WT, workspace, ("hidden", layer))
+                u = matmul(h, WT, workspace, ("hidden", layer))
                 u += b
                 h = activate(u, name)
                 cache.append(h)
@@ -291,7 +260,7 @@ class MLP:
         slopes = self._slopes(params) if name == "prelu" else ()
         slope_grads = [None] * len(slopes)
         for layer in range(n_layers - 1, 0, -1):
-            g = _matmul(delta, params[layer][0], workspace, ("vjp", layer))
+            g = matmul(delta, params[layer][0], workspace, ("vjp", layer))
             if name == "prelu":
                 # h = u (u > 0) or a u: ∂h/∂a = min(u, 0) and ∂h/∂u = 1 or a
                 u = cache[n_layers + layer - 1]
@@ -300,7 +269,7 @@ class MLP:
             elif name == "tanh":
                 # g *= 1 - h², without temporaries beyond one buffer
                 h = cache[layer]
-                slope = _square(h, workspace, "slope")
+                slope = square(h, workspace, "slope")
                 np.subtract(1.0, slope, out=slope)
                 g *= slope
             else:
@@ -320,7 +289,7 @@ class MLP:
             return [derivative_from_output(h, self.activation) for h in cache[1:n_layers]]
         factors = []
         for layer, h in enumerate(cache[1:n_layers]):
-            f = _square(h, workspace, ("factor", layer))
+            f = square(h, workspace, ("factor", layer))
             factors.append(np.subtract(1.0, f, out=f))
         return factors
 
@@ -382,8 +351,8 @@ class MLP:
                     inputs = chunk_c[0][layer]
                     delta = chunk_d[0][layer]
                 else:
-                    inputs = _stack([c[layer] for c in chunk_c], workspace, (layer, 0))
-                    delta = _stack([d[layer] for d in chunk_d], workspace, (layer, 1))
+                    inputs = stack([c[layer] for c in chunk_c], workspace, (layer, 0))
+                    delta = stack([d[layer] for d in chunk_d], workspace, (layer, 1))
                 if scales is None:
                     # a product with a ones vector is several times faster than sum(axis=0)
                     grad[b] += np.ones(len(delta), dtype) @ delta
@@ -419,54 +388,3 @@ class MLP:
     def bind(self, theta):
         """The network at fixed parameters, as the vector field the solvers call."""
         return BoundMLP(self, theta)
-
-
-class BoundMLP:
-    """An :class:`MLP` with its parameters fixed: ``f(z)``, ``vjp`` and ``param_grad``.
-
-    The solvers only see this small interface, so any vector field offering it can be
-    integrated and differentiated.
-    """
-
-    def __init__(self, mlp, theta):
-        self.mlp = mlp
-        self.theta = theta
-        self.params = mlp.unpack(theta)
-        self.n_params = mlp.n_params
-        self.workspace = {}  # reused buffers of param_grad
-        self.refresh()
-
-    def refresh(self):
-        """Update the cached transposed weights after ``theta`` was changed in place."""
-        self.transposed = self.mlp._transposed(self.params)
-
-    def __call__(self, z, out=None):
-        return self.mlp.forward(self.params, z, out, self.transposed)
-
-    def vjp(self, cache, v, need_input=True, reuse=False):
-        workspace = self.workspace if reuse else None
-        return self.mlp.vjp(self.params, cache, v, need_input, workspace)
-
-    def vjp_factors(self, cache, reuse=False):
-        workspace = self.workspace if reuse else None
-        return self.mlp.vjp_factors(self.params, cache, workspace)
-
-    def vjp_with(self, factors, v, out=None):
-        return self.mlp.vjp_with(self.params, factors, v, out)
-
-    def hidden(self, z, reuse=False):
-        workspace = self.workspace if reuse else None
-        return self.mlp.hidden(self.params, z, self.transposed, workspace)
-
-    def input_jacobians(self, factors, reuse=False):
-        workspace = self.workspace if reuse else None
-        return self.mlp.input_jacobians(self.params, factors, workspace)
-
-    def weighted_param_grad(self, cache, factors, V, out):
-        return self.mlp.weighted_param_grad(self.params, cache, factors, V, out)
-
-    def param_grad(self, caches, deltas, out=None, scales=None):
-        return self.mlp.param_grad(caches, deltas, out, self.workspace, scales)
-
-    def param_grad_into(self, cache, deltas, out):
-        return self.mlp.param_grad_into(cache, deltas, out)

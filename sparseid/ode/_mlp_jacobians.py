@@ -7,20 +7,11 @@ that no (points × width) array is written.
 
 import numpy as np
 
-__all__ = ["flat_buffer", "input_jacobians", "weighted_param_grad"]
+from ._workspace import flat_buffer
+
+__all__ = ["input_jacobians", "weighted_param_grad"]
 
 _ROWS = 2048
-
-
-def flat_buffer(workspace, key, shape, dtype):
-    """An array of ``shape`` in a buffer of ``workspace`` kept for the next call (or a new one)."""
-    size = int(np.prod(shape))
-    if workspace is None:
-        return np.empty(shape, dtype)
-    buf = workspace.get(key)
-    if buf is None or buf.size < size or buf.dtype != dtype:
-        buf = workspace[key] = np.empty(size, dtype)
-    return buf[:size].reshape(shape)
 
 
 def input_jacobians(mlp, params, factors, workspace=None):
