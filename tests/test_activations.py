@@ -13,6 +13,7 @@ adjoint.
 
 import numpy as np
 import pytest
+from _numerics import central_differences, rel_error
 
 from sparseid.models import NeuralODE
 from sparseid.models._mlp_source import mlp_source
@@ -57,19 +58,6 @@ def _loss(mlp, theta, solver, **options):
     return loss_residual_grad(Y - TARGETS, "l2")[0]
 
 
-def _central_differences(fun, theta, eps):
-    grad = np.zeros_like(theta)
-    for k in range(theta.size):
-        e = np.zeros_like(theta)
-        e[k] = eps
-        grad[k] = (fun(theta + e) - fun(theta - e)) / (2 * eps)
-    return grad
-
-
-def _rel(a, b):
-    return np.linalg.norm(a - b) / np.linalg.norm(b)
-
-
 def _backprop(mlp, theta, n_substeps):
     field = mlp.bind(theta)
     Y, rec, _ = solve(field, Y0, T_OBS, "rk4", n_substeps=n_substeps, record=True)
@@ -105,9 +93,9 @@ def test_derivatives_match_finite_differences_away_from_kinks(activation):
 def test_backprop_matches_finite_differences(activation):
     mlp, theta = _network(activation)
     grad = _backprop(mlp, theta, n_substeps=1)
-    fd = _central_differences(lambda th: _loss(mlp, th, "rk4"), theta, 1e-6)
+    fd = central_differences(lambda th: _loss(mlp, th, "rk4"), theta, 1e-6)
     # measured 2.1e-10 (identity) to 2.4e-9 (logistic): the differences' own error
-    assert _rel(grad, fd) <= 6e-9
+    assert rel_error(grad, fd) <= 6e-9
 
 
 @pytest.mark.parametrize("activation", [a for a in ACTIVATIONS if a not in KINKED])
@@ -115,11 +103,11 @@ def test_adjoint_matches_finite_differences(activation):
     mlp, theta = _network(activation)
     # elu's second derivative jumps at 0: a wider step averages the solver's noise there
     eps = 1e-4 if activation == "elu" else 1e-5
-    fd = _central_differences(
+    fd = central_differences(
         lambda th: _loss(mlp, th, "dopri5", rtol=1e-12, atol=1e-14), theta, eps
     )
     # measured 1.7e-10 (softplus) to 3.1e-10 (arctan), and 2.6e-7 for elu
-    assert _rel(_adjoint(mlp, theta), fd) <= (1e-6 if activation == "elu" else 1e-9)
+    assert rel_error(_adjoint(mlp, theta), fd) <= (1e-6 if activation == "elu" else 1e-9)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -129,14 +117,14 @@ def test_interpolated_adjoint_agrees_with_the_backsolve_one(activation):
     backsolve = _adjoint(mlp, theta)
     # measured 5.6e-12 (logistic) to 5.0e-11 (tanh); 1.6e-9 to 3.5e-9 with a kink (relu,
     # leaky_relu, prelu, elu), where both solves step across it
-    assert _rel(_adjoint(mlp, theta, interpolated=True), backsolve) <= 2e-8
+    assert rel_error(_adjoint(mlp, theta, interpolated=True), backsolve) <= 2e-8
 
 
 @pytest.mark.parametrize("activation", KINKED)
 def test_fine_step_gradients_converge_to_the_adjoint(activation):
     mlp, theta = _network(activation)
     adjoint = _adjoint(mlp, theta)
-    errors = [_rel(_backprop(mlp, theta, n), adjoint) for n in (25, 100, 400)]
+    errors = [rel_error(_backprop(mlp, theta, n), adjoint) for n in (25, 100, 400)]
     # measured: about 2.5e-4, 7e-5, 1e-5, about the step to the power 1.5
     assert errors[0] > 2 * errors[1] > 4 * errors[2]
     assert errors[2] <= 3e-5

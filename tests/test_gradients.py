@@ -9,6 +9,7 @@ differences of a very accurate solve and must shrink with the tolerances.
 
 import numpy as np
 import pytest
+from _numerics import central_differences, rel_error
 
 from sparseid.ode import (
     MLP,
@@ -42,19 +43,6 @@ def loss(theta, times, solver, **kw):
     return loss_residual_grad(Y - TARGETS, "l2")[0]
 
 
-def finite_differences(fun, theta, eps=1e-6):
-    fd = np.zeros_like(theta)
-    for k in range(theta.size):
-        e = np.zeros_like(theta)
-        e[k] = eps
-        fd[k] = (fun(theta + e) - fun(theta - e)) / (2 * eps)
-    return fd
-
-
-def rel_error(a, b):
-    return np.linalg.norm(a - b) / np.linalg.norm(b)
-
-
 EXACT = {}
 
 
@@ -62,7 +50,7 @@ def exact_gradient(times_key):
     """Finite differences of a very accurate solve: the gradient of the exact flow."""
     if times_key not in EXACT:
         times = T_OBS if times_key == "grid" else T_ROWS
-        EXACT[times_key] = finite_differences(
+        EXACT[times_key] = central_differences(
             lambda th: loss(th, times, "dopri5", rtol=1e-12, atol=1e-14), THETA, eps=1e-5
         )
     return EXACT[times_key]
@@ -88,7 +76,7 @@ def test_backprop_matches_finite_differences(solver, options, times_key):
         # the function backprop differentiates: the same solve with the steps held fixed
         steps = [s[0] for s in rec.steps]
         options = {**options, "step_sizes": steps}
-    fd = finite_differences(lambda th: loss(th, times, solver, **options), THETA)
+    fd = central_differences(lambda th: loss(th, times, solver, **options), THETA)
     assert rel_error(grad, fd) <= 2e-9  # measured 6.0e-10 to 9.1e-10 (the differences' error)
 
 

@@ -7,6 +7,7 @@ the backsolve adjoint in ``test_activations.py``.
 
 import numpy as np
 import pytest
+from _numerics import rel_error
 
 from sparseid.models import NeuralODE
 from sparseid.ode import (
@@ -29,10 +30,6 @@ Y0 = RNG.normal(size=(5, 2))
 T_GRID = np.linspace(0.0, 1.2, 13)[1:]
 T_ROWS = np.sort(RNG.uniform(0.02, 1.2, size=(5, 12)), axis=1)
 TARGETS = RNG.normal(size=(12, 5, 2))
-
-
-def rel_error(a, b):
-    return np.linalg.norm(a - b) / np.linalg.norm(b)
 
 
 def gradients(field, times, **options):

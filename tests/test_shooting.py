@@ -7,6 +7,7 @@ the adjoint on a very accurate Dormand–Prince solve.
 
 import numpy as np
 import pytest
+from _numerics import central_differences, rel_error
 
 from sparseid.ode import (
     MLP,
@@ -23,19 +24,6 @@ MLP_ = MLP((2, 6, 2))
 THETA_NET = MLP_.init_params(RNG) * 1.5
 B0 = np.array([[-0.2, 2.0], [-2.0, -0.2]])
 S0 = X + 0.05 * RNG.normal(size=X.shape)  # free states off the data
-
-
-def rel_error(a, b):
-    return np.linalg.norm(a - b) / np.linalg.norm(b)
-
-
-def central_differences(fun, x, eps=1e-6):
-    fd = np.zeros_like(x)
-    for k in range(x.size):
-        e = np.zeros_like(x)
-        e.flat[k] = eps
-        fd.flat[k] = (fun(x + e) - fun(x - e)) / (2 * eps)
-    return fd
 
 
 def make_field(theta, linear):
